@@ -1,0 +1,362 @@
+"""Parsing of DHuS responses into Python values.
+
+Pure functions only: they take decoded JSON (dicts and lists) and return dicts of typed
+values. Unknown shapes are kept as they are instead of failing, because DHuS versions differ
+in the details of what they send.
+"""
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ElementTree
+from datetime import datetime, timedelta
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+from .exceptions import SentinelAPIError
+
+_ISO_TIMESTAMP = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?"
+    r"(Z|[+-]\d{2}:?\d{2})?$"
+)
+_ODATA_DATE = re.compile(r"^/Date\((-?\d+)(?:[+-]\d+)?\)/$")
+_INTEGER = re.compile(r"^[+-]?\d+$")
+_FLOAT = re.compile(r"^[+-]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][+-]?\d+)?$")
+_GML_NS = "{http://www.opengis.net/gml}"
+_EPOCH = datetime(1970, 1, 1)
+
+
+def parse_iso_datetime(text: str) -> datetime:
+    """Parse an ISO-8601 timestamp into a naive UTC datetime.
+
+    Parameters
+    ----------
+    text : str
+        E.g. ``2015-05-26T21:10:28.984Z`` or ``2015-12-27T14:22:29Z``; any number of
+        fractional digits; an explicit UTC offset is converted to UTC.
+
+    Returns
+    -------
+    datetime.datetime
+
+    Raises
+    ------
+    ValueError
+        If the text is not such a timestamp.
+    """
+    match = _ISO_TIMESTAMP.match(text.strip())
+    if not match:
+        raise ValueError("Not an ISO-8601 timestamp: {!r}".format(text))
+    year, month, day, hour, minute, second, fraction, zone = match.groups()
+    micros = int((fraction or "0")[:6].ljust(6, "0"))
+    value = datetime(
+        int(year), int(month), int(day), int(hour), int(minute), int(second), micros
+    )
+    if zone and zone != "Z":
+        sign = 1 if zone[0] == "+" else -1
+        digits = zone[1:].replace(":", "")
+        offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+        value = (value - sign * offset).replace(tzinfo=None)
+    return value
+
+
+def parse_odata_date(text: str) -> datetime:
+    """Parse an OData ``/Date(milliseconds)/`` stamp into a naive UTC datetime."""
+    match = _ODATA_DATE.match(text.strip())
+    if not match:
+        raise ValueError("Not an OData date: {!r}".format(text))
+    return _EPOCH + timedelta(milliseconds=int(match.group(1)))
+
+
+def _to_bool(text: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered in ("true", "1"):
+        return True
+    if lowered in ("false", "0"):
+        return False
+    raise ValueError("Not a boolean: {!r}".format(text))
+
+
+_OPENSEARCH_TYPES: Dict[str, Callable[[str], Any]] = {
+    "str": str,
+    "int": int,
+    "long": int,
+    "float": float,
+    "double": float,
+    "date": parse_iso_datetime,
+    "bool": _to_bool,
+    "boolean": _to_bool,
+}
+
+
+def _as_list(value: Any) -> List[Any]:
+    """DHuS sends a single element as an object instead of a one-element list."""
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _convert(converter: Callable[[str], Any], value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    try:
+        return converter(value)
+    except (ValueError, TypeError, OverflowError):
+        return value
+
+
+def parse_opensearch_entry(entry: Dict[str, Any]) -> Tuple[Optional[str], Dict[str, Any]]:
+    """Convert one OpenSearch result entry into ``(product id, attributes)``.
+
+    Parameters
+    ----------
+    entry : dict
+        One element of ``feed.entry``.
+
+    Returns
+    -------
+    tuple of (str or None, dict)
+        The entry's ``id`` and its attributes: typed arrays converted by their type
+        (``str``, ``int``/``long``, ``float``/``double``, ``date``, ``bool``), ``link``
+        entries as ``link``, ``link_alternative``, ``link_icon``, other fields kept as given.
+    """
+    attributes: Dict[str, Any] = {}
+    for key, value in entry.items():
+        if key == "id":
+            continue
+        if key == "link":
+            attributes.update(_parse_links(value))
+        elif key in _OPENSEARCH_TYPES and isinstance(value, (list, dict)):
+            attributes.update(_parse_typed(_OPENSEARCH_TYPES[key], value))
+        else:
+            attributes[key] = value
+    product_id = entry.get("id")
+    return (product_id if isinstance(product_id, str) else None), attributes
+
+
+def _parse_links(value: Any) -> Dict[str, Any]:
+    links: Dict[str, Any] = {}
+    for link in _as_list(value):
+        if isinstance(link, dict) and "href" in link:
+            rel = link.get("rel")
+            links["link_" + rel if isinstance(rel, str) and rel else "link"] = link["href"]
+    return links
+
+
+def _parse_typed(converter: Callable[[str], Any], value: Any) -> Dict[str, Any]:
+    parsed: Dict[str, Any] = {}
+    for item in _as_list(value):
+        if isinstance(item, dict) and isinstance(item.get("name"), str):
+            parsed[item["name"]] = _convert(converter, item.get("content"))
+    return parsed
+
+
+def parse_opensearch_response(
+    response_json: Any,
+) -> Tuple[int, List[Tuple[str, Dict[str, Any]]]]:
+    """Parse one page of OpenSearch results.
+
+    Parameters
+    ----------
+    response_json : dict
+        The decoded JSON body of a ``search?format=json`` response.
+
+    Returns
+    -------
+    tuple of (int, list of (str, dict))
+        The total number of matching products on the server and the page's products in
+        server order.
+
+    Raises
+    ------
+    SentinelAPIError
+        If the response is not a search feed, reports an error, or has no total (the
+        server's sign of an invalid query).
+    """
+    feed = response_json.get("feed") if isinstance(response_json, dict) else None
+    if not isinstance(feed, dict):
+        raise SentinelAPIError("Unexpected search response: no 'feed' object")
+    if "error" in feed:
+        raise SentinelAPIError("Invalid query: {}".format(_feed_error_message(feed["error"])))
+    total = _parse_total(feed.get("opensearch:totalResults"))
+    products = []
+    for entry in _as_list(feed.get("entry")):
+        if not isinstance(entry, dict):
+            continue
+        product_id, attributes = parse_opensearch_entry(entry)
+        if product_id is not None:
+            products.append((product_id, attributes))
+    return total, products
+
+
+def _feed_error_message(error: Any) -> str:
+    if isinstance(error, dict):
+        return str(error.get("message") or error)
+    return str(error)
+
+
+def _parse_total(value: Any) -> int:
+    if value is None:
+        raise SentinelAPIError(
+            "Invalid query: the server did not return a result count (an unknown keyword "
+            "or a syntax error in the query)"
+        )
+    try:
+        total = int(value)
+    except (TypeError, ValueError):
+        raise SentinelAPIError(
+            "Unexpected search response: totalResults is {!r}".format(value)
+        ) from None
+    if total < 0:
+        raise SentinelAPIError("Unexpected search response: totalResults is {}".format(total))
+    return total
+
+
+def gml_to_wkt(gml: str) -> Optional[str]:
+    """Convert a DHuS GML footprint (``lat,lon`` pairs) into WKT (``lon lat``).
+
+    Parameters
+    ----------
+    gml : str
+        A ``gml:Polygon`` or ``gml:MultiPolygon`` element as DHuS sends it.
+
+    Returns
+    -------
+    str or None
+        ``POLYGON((...))`` or ``MULTIPOLYGON(((...)))`` keeping the server's number
+        formatting, or ``None`` if the GML cannot be read.
+    """
+    try:
+        root = ElementTree.fromstring(gml)
+    except ElementTree.ParseError:
+        return None
+    polygons = [root] if root.tag == _GML_NS + "Polygon" else root.iter(_GML_NS + "Polygon")
+    rendered = [_gml_polygon_to_wkt(polygon) for polygon in polygons]
+    rendered = [polygon for polygon in rendered if polygon]
+    if not rendered:
+        return None
+    if len(rendered) == 1:
+        return "POLYGON" + rendered[0]
+    return "MULTIPOLYGON({})".format(",".join(rendered))
+
+
+def _gml_polygon_to_wkt(polygon: ElementTree.Element) -> Optional[str]:
+    rings = []
+    for coordinates in polygon.iter(_GML_NS + "coordinates"):
+        points = []
+        for pair in (coordinates.text or "").split():
+            lat_lon = pair.split(",")
+            if len(lat_lon) < 2:
+                return None
+            points.append("{} {}".format(lat_lon[1], lat_lon[0]))
+        if points:
+            rings.append("({})".format(",".join(points)))
+    return "({})".format(",".join(rings)) if rings else None
+
+
+def parse_odata_response(response_json: Any, full: bool = False) -> Dict[str, Any]:
+    """Parse an OData product description.
+
+    Parameters
+    ----------
+    response_json : dict
+        The decoded JSON body of ``odata/v1/Products('<id>')?$format=json``.
+    full : bool, optional
+        Also add every attribute of an ``$expand=Attributes`` response under its server
+        name, converted to int, float or datetime where it parses as one.
+
+    Returns
+    -------
+    dict
+        ``id``, ``title``, ``size`` (bytes), ``md5``, ``date``, ``footprint`` (WKT or
+        ``None``), ``url``, ``Online``, ``Creation Date``, ``Ingestion Date``.
+
+    Raises
+    ------
+    SentinelAPIError
+        If the response does not describe a product.
+    """
+    product = response_json.get("d") if isinstance(response_json, dict) else None
+    if not isinstance(product, dict) or "Id" not in product:
+        raise SentinelAPIError("Unexpected OData response: no product description")
+    metadata = product.get("__metadata") or {}
+    checksum = product.get("Checksum") or {}
+    content_date = product.get("ContentDate") or {}
+    geometry = product.get("ContentGeometry")
+    values = {
+        "id": product["Id"],
+        "title": product.get("Name"),
+        "size": _convert(int, product.get("ContentLength")),
+        "md5": checksum.get("Value") if isinstance(checksum, dict) else None,
+        "date": _odata_date_or_none(content_date.get("Start")) if isinstance(content_date, dict) else None,
+        "footprint": gml_to_wkt(geometry) if isinstance(geometry, str) and geometry else None,
+        "url": metadata.get("media_src") if isinstance(metadata, dict) else None,
+        "Online": _parse_online(product.get("Online", True)),
+        "Creation Date": _odata_date_or_none(product.get("CreationDate")),
+        "Ingestion Date": _odata_date_or_none(product.get("IngestionDate")),
+    }
+    if full:
+        values.update(_parse_attributes(product.get("Attributes")))
+    return values
+
+
+def _odata_date_or_none(value: Any) -> Optional[datetime]:
+    if not isinstance(value, str):
+        return None
+    try:
+        return parse_odata_date(value)
+    except (ValueError, OverflowError):
+        return None
+
+
+def _parse_online(value: Any) -> Any:
+    if isinstance(value, str):
+        return _convert(_to_bool, value)
+    return bool(value) if value is not None else True
+
+
+def _parse_attributes(attributes: Any) -> Dict[str, Any]:
+    results = attributes.get("results") if isinstance(attributes, dict) else attributes
+    parsed: Dict[str, Any] = {}
+    for attribute in _as_list(results):
+        if isinstance(attribute, dict) and isinstance(attribute.get("Name"), str):
+            parsed[attribute["Name"]] = parse_attribute_value(attribute.get("Value"))
+    return parsed
+
+
+def parse_attribute_value(value: Any) -> Any:
+    """Convert an OData attribute value to int, float or datetime where it parses as one."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if _INTEGER.match(text):
+        return int(text)
+    if _FLOAT.match(text):
+        return float(text)
+    try:
+        return parse_iso_datetime(text)
+    except ValueError:
+        return value
+
+
+def parse_size(size: str) -> float:
+    """Convert a DHuS size string such as ``'5.47 GB'`` into gigabytes.
+
+    Parameters
+    ----------
+    size : str
+        A number followed by one of B, KB, MB, GB, TB (binary multiples, as DHuS uses).
+
+    Returns
+    -------
+    float
+        The size in GB.
+
+    Raises
+    ------
+    ValueError
+        If the string is not a size.
+    """
+    units = {"B": 1024**-3, "KB": 1024**-2, "MB": 1024**-1, "GB": 1.0, "TB": 1024.0}
+    parts = str(size).split()
+    if len(parts) != 2 or parts[1].upper() not in units:
+        raise ValueError("Not a size: {!r}".format(size))
+    return float(parts[0]) * units[parts[1].upper()]

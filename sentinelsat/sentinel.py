@@ -1,0 +1,317 @@
+"""`SentinelAPI`: the façade users work with.
+
+It holds the connection settings and delegates the work to the query language
+(:mod:`sentinelsat.query`), the response parsers (:mod:`sentinelsat.parsing`), the HTTP
+plumbing (:mod:`sentinelsat.sessions`), the download engine (:mod:`sentinelsat.download`)
+and the conversions (:mod:`sentinelsat.conversions`).
+"""
+from __future__ import annotations
+
+import logging
+import warnings
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Dict, List, Optional, Tuple, Union
+from urllib.parse import quote
+
+from . import __version__, conversions, query as query_language
+from .exceptions import SentinelAPIError
+from .parsing import parse_odata_response, parse_opensearch_response
+from .sessions import check_response, create_session, decode_json, send, server_message
+
+logger = logging.getLogger(__name__)
+
+Timeout = Union[None, float, Tuple[float, float]]
+
+
+class SentinelAPI:
+    """Search, inspect and download products of a DHuS server (e.g. the Copernicus Open
+    Access Hub or one of its mirrors).
+
+    Parameters
+    ----------
+    user : str or None
+        Username; ``None`` to take the credentials from ``~/.netrc`` for the server's host.
+    password : str or None
+        Password; ``None`` to take the credentials from ``~/.netrc``.
+    api_url : str, optional
+        URL of the DHuS API, ``'https://scihub.copernicus.eu/apihub/'`` by default.
+    show_progressbars : bool, optional
+        Show progress bars on long queries, downloads and checksumming. ``True`` by default.
+    timeout : float or (float, float), optional
+        Seconds to wait for the server (connect, read) on every request, streamed download
+        bodies included. ``None`` (the default) waits forever.
+
+    Attributes
+    ----------
+    session : requests.Session
+        The session used for every request (basic auth, ``sentinelsat/<version>`` User-Agent).
+    api_url : str
+        The API URL, always ending with ``/``.
+    page_size : int
+        Results per search request: 100, the most DHuS servers allow.
+    query_concurrency : int
+        Search pages requested at the same time once the first page gave the total (4).
+    timeout : float or tuple or None
+        The timeout passed to every request.
+    """
+
+    page_size = 100
+    query_concurrency = 4
+
+    def __init__(
+        self,
+        user: Optional[str],
+        password: Optional[str],
+        api_url: str = "https://scihub.copernicus.eu/apihub/",
+        show_progressbars: bool = True,
+        timeout: Timeout = None,
+    ) -> None:
+        self.user = user
+        self.session = create_session(user, password, "sentinelsat/" + __version__)
+        self.api_url = api_url if api_url.endswith("/") else api_url + "/"
+        self.show_progressbars = show_progressbars
+        self.timeout = timeout
+
+    def __repr__(self) -> str:
+        return "SentinelAPI(user={!r}, api_url={!r})".format(self.user, self.api_url)
+
+    # ------------------------------------------------------------------ progress bars
+    def _tqdm(self, **kwargs: Any) -> Any:
+        """Create a progress bar; override to customise every bar the API shows.
+
+        Parameters
+        ----------
+        **kwargs
+            Passed to ``tqdm.auto.tqdm``.
+        """
+        from tqdm.auto import tqdm
+
+        kwargs.setdefault("disable", not self.show_progressbars)
+        return tqdm(**kwargs)
+
+    # ------------------------------------------------------------------ query language
+    format_query = staticmethod(query_language.format_query)
+    check_query_length = staticmethod(query_language.check_query_length)
+
+    # ------------------------------------------------------------------ searching
+    def query(
+        self,
+        area: Optional[str] = None,
+        date: Any = None,
+        raw: Optional[str] = None,
+        area_relation: str = "Intersects",
+        order_by: Optional[str] = None,
+        limit: Optional[int] = None,
+        offset: int = 0,
+        **keywords: Any,
+    ) -> "OrderedDict[str, Dict[str, Any]]":
+        """Search the OpenSearch API for products.
+
+        Parameters
+        ----------
+        area : str, optional
+            Area of interest as Well-Known Text, e.g. from :func:`geojson_to_wkt`.
+        date : tuple or str, optional
+            Interval of the sensing start time, ``(start, end)``: each a ``datetime``,
+            ``date`` or string (``yyyyMMdd``, ISO-8601, ``NOW``, ``NOW-1DAY``, date math,
+            ``*`` or ``None`` for an open bound), or a formatted interval such as
+            ``'[NOW-1DAY TO NOW]'``.
+        raw : str, optional
+            Additional query text, appended as it is.
+        area_relation : {'Intersects', 'Contains', 'IsWithin'}, optional
+            ``Intersects``: footprint and area intersect (default); ``Contains``: the area
+            lies inside the footprint; ``IsWithin``: the footprint lies inside the area.
+        order_by : str, optional
+            Comma-separated fields to sort by on the server; prefix ``-`` for descending,
+            e.g. ``"cloudcoverpercentage, -beginposition"``.
+        limit : int, optional
+            Maximum number of products returned; all by default.
+        offset : int, optional
+            Number of products to skip.
+        **keywords
+            Other search keywords, e.g. ``platformname='Sentinel-2'``, ranges as
+            two-element tuples ``cloudcoverpercentage=(0, 30)`` (``None`` for an open
+            bound). Date keywords (``beginposition``, ``endposition``, ``ingestiondate``,
+            ``creationdate``, ``date``) take the same values as ``date``.
+
+        Returns
+        -------
+        collections.OrderedDict
+            Product id → attributes (typed values), in the server's order.
+
+        Raises
+        ------
+        ValueError
+            If the arguments do not form a valid query (before anything is sent).
+        SentinelAPIError
+            If the server rejects the query or cannot be reached.
+        """
+        query = self.format_query(area, date, raw, area_relation, **keywords)
+        return self._load_query(query, order_by, limit, offset)
+
+    def query_raw(
+        self, query: str, order_by: Optional[str] = None, limit: Optional[int] = None, offset: int = 0
+    ) -> "OrderedDict[str, Dict[str, Any]]":
+        """Search with a complete query string. Deprecated: use ``query(raw=...)``.
+
+        Parameters
+        ----------
+        query : str
+            The full-text query.
+        order_by, limit, offset
+            As for :meth:`query`.
+
+        Returns
+        -------
+        collections.OrderedDict
+            Product id → attributes, as :meth:`query` returns.
+        """
+        warnings.warn(
+            "query_raw() is deprecated, use query(raw=...) instead", DeprecationWarning, stacklevel=2
+        )
+        return self.query(raw=query, order_by=order_by, limit=limit, offset=offset)
+
+    def count(
+        self,
+        area: Optional[str] = None,
+        date: Any = None,
+        raw: Optional[str] = None,
+        area_relation: str = "Intersects",
+        order_by: Optional[str] = None,
+        limit: Optional[int] = None,
+        offset: int = 0,
+        **keywords: Any,
+    ) -> int:
+        """Count the products matching a query, with a single request.
+
+        Takes the same arguments as :meth:`query`; ``order_by``, ``limit`` and ``offset``
+        are ignored.
+
+        Returns
+        -------
+        int
+            The number of matching products on the server.
+        """
+        query = self.format_query(area, date, raw, area_relation, **keywords)
+        total, _ = self._search_page(query, None, 0, 0)
+        return total
+
+    def _load_query(
+        self, query: str, order_by: Optional[str], limit: Optional[int], offset: int
+    ) -> "OrderedDict[str, Dict[str, Any]]":
+        _check_paging(limit, offset)
+        logger.debug("Searching: query=%r order_by=%r limit=%r offset=%r", query, order_by, limit, offset)
+        first_rows = self.page_size if limit is None else min(limit, self.page_size)
+        total, first_page = self._search_page(query, order_by, first_rows, offset)
+        pages = query_language.plan_pages(total, offset, limit, self.page_size)[1:]
+        products = OrderedDict(first_page)
+        if pages:
+            wanted = (total if limit is None else min(total, offset + limit)) - offset
+            with self._tqdm(desc="Querying products", total=wanted, initial=len(first_page), unit="product") as bar:
+                for page in self._fetch_pages(query, order_by, pages):
+                    products.update(page)
+                    bar.update(len(page))
+        logger.info("Found %d products", len(products))
+        return products
+
+    def _fetch_pages(self, query: str, order_by: Optional[str], pages: List[Tuple[int, int]]):
+        """Yield the products of each page, in page order, fetching several at a time."""
+        workers = max(1, min(self.query_concurrency, len(pages)))
+        if workers == 1:
+            for start, rows in pages:
+                yield self._search_page(query, order_by, rows, start)[1]
+            return
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sentinelsat-query") as pool:
+            futures = [pool.submit(self._search_page, query, order_by, rows, start) for start, rows in pages]
+            try:
+                for future in futures:
+                    yield future.result()[1]
+            finally:
+                for future in futures:
+                    future.cancel()
+
+    def _search_page(
+        self, query: str, order_by: Optional[str], rows: int, start: int
+    ) -> Tuple[int, List[Tuple[str, Dict[str, Any]]]]:
+        url = "{}search?format=json&rows={}&start={}".format(self.api_url, rows, start)
+        if order_by:
+            url += "&orderby=" + quote(query_language.format_order_by(order_by), safe=",")
+        response = send(
+            self.session,
+            "POST",
+            url,
+            data={"q": query},
+            headers={"Content-Type": "application/x-www-form-urlencoded; charset=UTF-8"},
+            timeout=self.timeout,
+        )
+        context = _query_length_hint(query)
+        try:
+            return parse_opensearch_response(decode_json(response, context))
+        except SentinelAPIError as error:
+            if error.response is None:
+                error.response = response
+                if context:
+                    error.msg = "{}\n{}".format(error.msg, context)
+            raise
+
+    # ------------------------------------------------------------------ OData
+    def _odata_url(self, product_id: str, suffix: str = "") -> str:
+        key = quote(str(product_id).replace("'", "''"), safe="'")
+        return "{}odata/v1/Products('{}'){}".format(self.api_url, key, suffix)
+
+    def get_product_odata(self, id: str, full: bool = False) -> Dict[str, Any]:
+        """Get a product's description from the OData API.
+
+        Parameters
+        ----------
+        id : str
+            The product's UUID.
+        full : bool, optional
+            Also return every metadata attribute of the product (one larger request).
+
+        Returns
+        -------
+        dict
+            ``id``, ``title``, ``size`` (bytes), ``md5``, ``date`` (sensing start),
+            ``footprint`` (WKT or ``None``), ``url`` (download link), ``Online``,
+            ``Creation Date``, ``Ingestion Date``; with ``full=True`` also every attribute
+            under its server name.
+
+        Raises
+        ------
+        SentinelAPIError
+            If no product with this id exists or the server fails.
+        """
+        suffix = "?$format=json" + ("&$expand=Attributes" if full else "")
+        response = send(self.session, "GET", self._odata_url(id, suffix), timeout=self.timeout)
+        if response.status_code == 404:
+            raise SentinelAPIError(
+                "No product with id {!r} exists on the server ({})".format(id, server_message(response)),
+                response,
+            )
+        return parse_odata_response(decode_json(response), full=full)
+
+    # ------------------------------------------------------------------ conversions
+    to_geojson = staticmethod(conversions.to_geojson)
+    to_dataframe = staticmethod(conversions.to_dataframe)
+    to_geodataframe = staticmethod(conversions.to_geodataframe)
+    get_products_size = staticmethod(conversions.get_products_size)
+
+
+def _check_paging(limit: Optional[int], offset: int) -> None:
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
+        raise ValueError("limit must be a non-negative integer or None, got {!r}".format(limit))
+    if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
+        raise ValueError("offset must be a non-negative integer, got {!r}".format(offset))
+
+
+def _query_length_hint(query: str) -> str:
+    ratio = query_language.check_query_length(query)
+    if ratio <= 1:
+        return ""
+    return (
+        "The query is probably too long: its effective length is {:.0%} of the server's "
+        "limit of {} characters (simplify the area of interest, e.g. fewer decimals or "
+        "vertices).".format(ratio, query_language.MAX_QUERY_LENGTH)
+    )

@@ -1,0 +1,107 @@
+"""Shared test fixtures: recorded DHuS exchanges (vcrpy) and the local hub."""
+from __future__ import annotations
+
+import pathlib
+import re
+
+import pytest
+import vcr
+from requests.adapters import HTTPAdapter
+from vcr.serializers import yamlserializer
+
+from sentinelsat import SentinelAPI
+from sentinelsat.sessions import default_retry
+
+FIXTURES = pathlib.Path(__file__).parent / "fixtures"
+CASSETTES = FIXTURES / "cassettes"
+BINARY_BODIES = CASSETTES / "data"
+
+_CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+)")
+_FILENAME = re.compile(r'filename="([^"]+)"')
+
+
+def _header(headers: dict, name: str):
+    for key, value in headers.items():
+        if key.lower() == name:
+            return value[0] if isinstance(value, list) else value
+    return None
+
+
+def _fill_binary_body(interaction: dict) -> None:
+    """Recorded product bodies are stored beside the cassettes; put the bytes back."""
+    response = interaction["response"]
+    body = response.get("body") or {}
+    if body.get("string") or interaction["request"]["method"] == "HEAD":
+        return
+    content_range = _header(response["headers"], "content-range")
+    disposition = _header(response["headers"], "content-disposition")
+    if not content_range or not disposition:
+        return
+    first, last, _ = map(int, _CONTENT_RANGE.match(content_range).groups())
+    path = BINARY_BODIES / _FILENAME.search(disposition).group(1)
+    if path.exists():
+        with open(path, "rb") as f:
+            f.seek(first)
+            response["body"] = {"string": f.read(last - first + 1)}
+
+
+class BinaryBodySerializer:
+    """vcrpy YAML serializer that restores product bodies kept as separate files."""
+
+    @staticmethod
+    def deserialize(cassette_string: str) -> dict:
+        cassette = yamlserializer.deserialize(cassette_string)
+        for interaction in cassette["interactions"]:
+            _fill_binary_body(interaction)
+        return cassette
+
+    @staticmethod
+    def serialize(cassette_dict: dict) -> str:
+        return yamlserializer.serialize(cassette_dict)
+
+
+def _range_matcher(r1, r2) -> None:
+    assert r1.headers.get("Range") == r2.headers.get("Range")
+
+
+recordings = vcr.VCR(
+    cassette_library_dir=str(CASSETTES),
+    record_mode="none",
+    serializer="binary_yaml",
+    match_on=["method", "scheme", "host", "port", "path", "query", "body", "range"],
+    decode_compressed_response=True,
+)
+recordings.register_serializer("binary_yaml", BinaryBodySerializer)
+recordings.register_matcher("range", _range_matcher)
+
+
+def without_retry_delays(api: SentinelAPI) -> SentinelAPI:
+    """Keep the retry policy but drop the waits between attempts."""
+    adapter = HTTPAdapter(max_retries=default_retry(backoff_factor=0))
+    api.session.mount("http://", adapter)
+    api.session.mount("https://", adapter)
+    return api
+
+
+@pytest.fixture
+def api() -> SentinelAPI:
+    """A client for the recorded Copernicus Open Access Hub exchanges."""
+    return without_retry_delays(SentinelAPI("mock_user", "mock_password", show_progressbars=False))
+
+
+def record_requests(api: SentinelAPI) -> list:
+    """Collect every request the API sends (``requests.PreparedRequest`` objects)."""
+    sent: list = []
+    api.session.hooks["response"].append(lambda response, *args, **kwargs: sent.append(response.request))
+    return sent
+
+
+@pytest.fixture
+def sent(api) -> list:
+    """The requests sent by the ``api`` fixture, in the order they were answered."""
+    return record_requests(api)
+
+
+@pytest.fixture
+def fixture_path():
+    return lambda name: str(FIXTURES / name)
