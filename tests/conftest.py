@@ -7,11 +7,16 @@ import threading
 
 import pytest
 import vcr
+from hypothesis import settings
 from requests.adapters import HTTPAdapter
 from vcr.serializers import yamlserializer
 
 from sentinelsat import SentinelAPI
 from sentinelsat.sessions import default_retry
+
+# bounded and reproducible property-based tests
+settings.register_profile("ci", max_examples=150, derandomize=True, deadline=2000, print_blob=True)
+settings.load_profile("ci")
 
 FIXTURES = pathlib.Path(__file__).parent / "fixtures"
 CASSETTES = FIXTURES / "cassettes"
