@@ -1,0 +1,1 @@
+"""sentinelsat.testing: a local DHuS hub."""
