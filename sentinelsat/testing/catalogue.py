@@ -92,10 +92,17 @@ class Product:
         """The MD5 hex digest (lower case) of the content; computed on first use, then cached."""
         return self.content.md5()
 
+    @property
+    def reported_md5(self) -> str:
+        """The checksum the server reports (OData ``Checksum``, ``ETag``): the recorded one
+        (upper case, as the 2018 server wrote it) for recorded products, else :attr:`md5`."""
+        return self.odata_checksum or self.md5
+
     @cached_property
     def geometry(self) -> BaseGeometry:
-        """The footprint as a shapely geometry."""
-        return shapely_wkt.loads(self.footprint)
+        """The footprint as a (valid) shapely geometry."""
+        shape = shapely_wkt.loads(self.footprint)
+        return shape if shape.is_valid else shape.buffer(0)
 
     def __getitem__(self, name: str) -> Any:
         return self.attributes[name]
