@@ -275,7 +275,7 @@ class LocalHub:
         self.port = server.server_address[1]
         self.archive.start()
         self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.1}, name="sentinelsat-hub", daemon=True
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="sentinelsat-hub", daemon=True
         )
         self._server = server
         self._thread.start()
