@@ -5,7 +5,7 @@ import random
 import threading
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Collection, Iterator, Optional, TextIO, Union
+from typing import Any, Collection, Iterator, Optional, TextIO, Union
 
 from .archive import DownloadRegulator, LongTermArchive
 from .catalogue import (
@@ -159,7 +159,7 @@ class LocalHub:
         self.fields = self._field_types(catalogue)
         self.archive = LongTermArchive()
         self.regulator = DownloadRegulator()
-        self._log: list[LoggedRequest] = []
+        self._log: list[Any] = []
         self._log_lock = threading.Lock()
         self._error_rng = random.Random(f"sentinelsat-hub-errors:{seed}")
         self._error_lock = threading.Lock()
@@ -239,15 +239,16 @@ class LocalHub:
     def request_log(self) -> list[LoggedRequest]:
         """A snapshot of the requests served so far, in completion order."""
         with self._log_lock:
-            return list(self._log)
+            records = list(self._log)
+        return [record.freeze() for record in records]
 
     def clear_log(self) -> None:
         """Forget the logged requests."""
         with self._log_lock:
             self._log.clear()
 
-    def record(self, entry: LoggedRequest) -> None:
-        """Append an entry to the request log (called by the server)."""
+    def record(self, entry: Any) -> None:
+        """Append an entry (a request in progress) to the request log; called by the server."""
         with self._log_lock:
             self._log.append(entry)
 

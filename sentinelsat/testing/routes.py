@@ -43,6 +43,12 @@ class Response:
     length: Optional[int] = None
     on_close: Optional[Callable[[], None]] = None
 
+    def close(self) -> None:
+        """Run ``on_close`` once (releases a download slot)."""
+        callback, self.on_close = self.on_close, None
+        if callback is not None:
+            callback()
+
     @property
     def content_length(self) -> int:
         """The ``Content-Length`` to announce."""

@@ -64,6 +64,43 @@ class LoggedRequest:
     dropped: bool = False
 
 
+class _LogRecord:
+    """The mutable log entry of a request in progress."""
+
+    def __init__(self, request: Request, started: float):
+        self.request = request
+        self.time = started
+        self.started = time.monotonic()
+        self.user: Optional[str] = None
+        self.status = 0
+        self.bytes_sent = 0
+        self.duration = 0.0
+        self.dropped = False
+        self.logged = False
+
+    def add(self, count: int) -> None:
+        self.bytes_sent += count
+
+    def finish(self) -> None:
+        self.duration = time.monotonic() - self.started
+
+    def freeze(self) -> LoggedRequest:
+        request = self.request
+        return LoggedRequest(
+            method=request.method,
+            path=request.path,
+            query=dict(request.query),
+            form=dict(request.form),
+            status=self.status,
+            bytes_sent=self.bytes_sent,
+            range=request.headers.get("Range"),
+            user=self.user,
+            time=self.time,
+            duration=self.duration or (time.monotonic() - self.started),
+            dropped=self.dropped,
+        )
+
+
 class _Throttle:
     """Paces writes to ``hub.faults.bandwidth`` bytes per second (re-read for every piece)."""
 
@@ -169,66 +206,72 @@ class HubRequestHandler(BaseHTTPRequestHandler):
         return dispatch(hub, request)
 
     def _handle(self) -> None:
-        started_wall, started = time.time(), time.monotonic()
+        hub = self.server.hub
         request = self._parse()
+        record = _LogRecord(request, time.time())
         response: Optional[Response] = None
-        sent, dropped = 0, False
         try:
             try:
                 response = self._respond(request)
             except Exception:  # a bug of the hub: answer 500 and report it
                 traceback.print_exc()
                 response = html_response(500, pages.internal_error_page())
-            sent, dropped = self._send(response)
+            record.user, record.status = request.user, response.status
+            self._send(response, record)
         finally:
-            if response is not None and response.on_close is not None:
-                response.on_close()
-            self.server.hub.record(
-                LoggedRequest(
-                    method=request.method,
-                    path=request.path,
-                    query=request.query,
-                    form=request.form,
-                    status=response.status if response is not None else 0,
-                    bytes_sent=sent,
-                    range=request.headers.get("Range"),
-                    user=request.user,
-                    time=started_wall,
-                    duration=time.monotonic() - started,
-                    dropped=dropped,
-                )
-            )
+            if response is not None:
+                response.close()
+            record.finish()
+            if not record.logged:
+                record.logged = True
+                hub.record(record)
 
     # ---- response
-    def _send(self, response: Response) -> tuple[int, bool]:
+    # The log entry is appended, and its byte count and download slot updated, *before* the
+    # bytes go out: a client that has received a whole response sees it in the log and may
+    # start its next download at once.
+    def _send(self, response: Response, record: "_LogRecord") -> None:
         self.send_response(response.status)
         for name, value in response.headers:
             self.send_header(name, value)
         self.send_header("Content-Length", str(response.content_length))
+        record.logged = True
+        self.server.hub.record(record)
+        if self.command == "HEAD" or (response.chunks is None and not response.body):
+            response.close()
+            self.end_headers()
+            return
         self.end_headers()
-        if self.command == "HEAD":
-            return 0, False
         if response.chunks is None:
+            record.add(len(response.body))
             self.wfile.write(response.body)
-            return len(response.body), False
-        return self._stream(response.chunks)
+            return
+        self._stream(response, record)
 
-    def _stream(self, chunks: Iterable[bytes]) -> tuple[int, bool]:
+    def _stream(self, response: Response, record: "_LogRecord") -> None:
         hub = self.server.hub
         limit = hub.faults.drop_after
         throttle = _Throttle(hub)
-        sent = 0
-        for chunk in chunks:
+        remaining = response.content_length
+        for chunk in response.chunks or ():
             for piece in throttle.pieces(chunk):
-                if limit is not None and sent + len(piece) > limit:
-                    piece = piece[: max(limit - sent, 0)]
+                if limit is not None and record.bytes_sent + len(piece) > limit:
+                    piece = piece[: max(limit - record.bytes_sent, 0)]
+                    record.add(len(piece))
+                    record.dropped = True
+                    response.close()
                     self.wfile.write(piece)
-                    sent += len(piece)
                     self._drop()
-                    return sent, True
-                self.wfile.write(piece)
-                sent += len(piece)
-        return sent, False
+                    return
+                remaining -= len(piece)
+                if remaining <= 0:
+                    response.close()
+                record.add(len(piece))
+                try:
+                    self.wfile.write(piece)
+                except OSError:
+                    record.add(-len(piece))
+                    raise
 
     def _drop(self) -> None:
         self.close_connection = True
