@@ -7,6 +7,7 @@
 See :class:`LocalHub` for the knobs, ``sentinelsat-hub --help`` for the command line and
 :mod:`sentinelsat.testing.pytest_plugin` for the pytest fixtures.
 """
+
 from __future__ import annotations
 
 from .catalogue import Product

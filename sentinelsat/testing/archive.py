@@ -1,5 +1,6 @@
 """Server-side limits: the long term archive (offline products, retrieval quota) and the
 per-user limit on concurrent downloads."""
+
 from __future__ import annotations
 
 import threading

@@ -1,4 +1,5 @@
 """The hub's catalogue: deterministic synthetic products and the recorded real products."""
+
 from __future__ import annotations
 
 import json
@@ -291,9 +292,7 @@ def validate_spec(spec: CatalogueSpec) -> None:
     """Raise ``ValueError`` for knobs that cannot make a catalogue."""
     if spec.count < 0:
         raise ValueError("products must be >= 0")
-    sizes: Sequence[int] = (
-        (spec.product_size,) if isinstance(spec.product_size, int) else spec.product_size
-    )
+    sizes: Sequence[int] = (spec.product_size,) if isinstance(spec.product_size, int) else spec.product_size
     if len(sizes) not in (1, 2) or min(sizes) < 0 or sizes[0] > sizes[-1]:
         raise ValueError(f"invalid product_size {spec.product_size!r}")
     if spec.date_span[0].tzinfo is None or spec.date_span[1].tzinfo is None:

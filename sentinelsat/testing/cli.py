@@ -1,4 +1,5 @@
 """``sentinelsat-hub``: serve a local DHuS hub, or run a command against a temporary one."""
+
 from __future__ import annotations
 
 import os
@@ -7,7 +8,7 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import timezone
 from typing import Any, Callable, Optional
 
 import click
@@ -107,7 +108,9 @@ def hub_from_options(options: dict[str, Any]) -> LocalHub:
     date_span = options.get("date_span")
     if date_span:
         date_span = tuple(value.replace(tzinfo=timezone.utc) for value in date_span)
-    corrupt: bool | tuple[str, ...] = True if options.get("corrupt") else tuple(options.get("corrupt_product") or ())
+    corrupt: bool | tuple[str, ...] = (
+        True if options.get("corrupt") else tuple(options.get("corrupt_product") or ())
+    )
     size = options.get("product_size", (1024, 65536))
     hub = LocalHub(
         products=options.get("products", 100),

@@ -9,6 +9,7 @@ The MD5 is computed lazily, the first time it is needed, by streaming the conten
 ``hashlib.md5`` (about 0.6–1 GB/s, so roughly one second per GB, once per product and seed).
 The result is cached for the whole process, so every hub with the same seed reuses it.
 """
+
 from __future__ import annotations
 
 import functools
@@ -48,7 +49,7 @@ class Content:
 
     size: int
 
-    def iter_bytes(self, start: int = 0, end: int | None = None) -> Iterator[bytes]:
+    def iter_bytes(self, start: int = 0, end: int | None = None) -> Iterator["bytes | memoryview"]:
         """Yield the bytes ``start`` to ``end`` (exclusive; ``None`` = to the end) in chunks."""
         raise NotImplementedError
 
@@ -98,12 +99,10 @@ class SyntheticContent(Content):
     def _block(self, index: int) -> bytes:
         if index == 0:
             return random.Random(f"sentinelsat-hub-head:{self.seed}:{self.key}").randbytes(BLOCK_SIZE)
-        digest = hashlib.blake2b(
-            self._key_bytes + index.to_bytes(8, "little"), digest_size=8
-        ).digest()
+        digest = hashlib.blake2b(self._key_bytes + index.to_bytes(8, "little"), digest_size=8).digest()
         return _block_pool(self.seed)[int.from_bytes(digest, "little") % POOL_BLOCKS]
 
-    def iter_bytes(self, start: int = 0, end: int | None = None) -> Iterator[bytes]:
+    def iter_bytes(self, start: int = 0, end: int | None = None) -> Iterator["bytes | memoryview"]:
         start, end = self._bounds(start, end)
         position = start
         while position < end:
@@ -124,7 +123,7 @@ class PackagedContent(Content):
     def _cache_key(self) -> tuple:
         return ("packaged", self.name)
 
-    def iter_bytes(self, start: int = 0, end: int | None = None) -> Iterator[bytes]:
+    def iter_bytes(self, start: int = 0, end: int | None = None) -> Iterator["bytes | memoryview"]:
         start, end = self._bounds(start, end)
         view = memoryview(self._data)
         for position in range(start, end, BLOCK_SIZE):
@@ -142,7 +141,9 @@ def corrupt_offset(size: int) -> int:
     return size // 2
 
 
-def flip_byte(chunks: Iterator[bytes], start: int, offset: int) -> Iterator[bytes]:
+def flip_byte(
+    chunks: Iterator["bytes | memoryview"], start: int, offset: int
+) -> Iterator["bytes | memoryview"]:
     """Yield ``chunks`` (which begin at byte ``start``) with the byte at ``offset`` inverted."""
     position = start
     for chunk in chunks:

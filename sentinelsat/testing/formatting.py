@@ -1,4 +1,5 @@
 """Value formatting the way DHuS wrote it on the wire (dates, sizes, geometries)."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -72,9 +73,7 @@ def _exterior_rings(geometry: BaseGeometry) -> list:
 def format_wkt(geometry: BaseGeometry) -> str:
     """Format a polygon footprint as DHuS did: ``POLYGON ((lon lat,lon lat,...))``."""
     rings = _exterior_rings(geometry)
-    parts = [
-        "((" + ",".join(f"{x:.6f} {y:.6f}" for x, y in ring.coords) + "))" for ring in rings
-    ]
+    parts = ["((" + ",".join(f"{x:.6f} {y:.6f}" for x, y in ring.coords) + "))" for ring in rings]
     if geometry.geom_type == "Polygon":
         return "POLYGON " + parts[0]
     return "MULTIPOLYGON (" + ", ".join(parts) + ")"

@@ -1,4 +1,5 @@
 """``LocalHub``: a DHuS server on 127.0.0.1 for tests, demos and benchmarks."""
+
 from __future__ import annotations
 
 import random
@@ -125,11 +126,17 @@ class LocalHub:
         port: int = 0,
         host: str = "127.0.0.1",
     ):
+        if isinstance(product_size, (list, tuple)):
+            low, high = product_size
+            product_size = (int(low), int(high))
+        if date_span is not None:
+            begin, end = date_span
+            date_span = (begin, end)
         spec = CatalogueSpec(
             count=products,
             seed=seed,
-            product_size=tuple(product_size) if isinstance(product_size, (list, tuple)) else product_size,
-            date_span=tuple(date_span) if date_span is not None else default_date_span(),
+            product_size=product_size,
+            date_span=date_span or default_date_span(),
             offline_share=offline_share,
         )
         validate_spec(spec)
@@ -210,12 +217,14 @@ class LocalHub:
             raise KeyError(id_or_identifier)
         return product
 
-    def product_bytes(self, id_or_identifier: str, start: int = 0, end: Optional[int] = None) -> Iterator[bytes]:
+    def product_bytes(
+        self, id_or_identifier: str, start: int = 0, end: Optional[int] = None
+    ) -> Iterator[bytes]:
         """Yield the true content of a product from ``start`` to ``end`` (exclusive; ``None``: the end)."""
         for chunk in self.product(id_or_identifier).content.iter_bytes(start, end):
             yield bytes(chunk)
 
-    def served_bytes(self, product: Product, start: int, end: int) -> Iterator[bytes]:
+    def served_bytes(self, product: Product, start: int, end: int) -> Iterator["bytes | memoryview"]:
         """The content as the server sends it: with the ``corrupt`` fault applied."""
         chunks = product.content.iter_bytes(start, end)
         if self._is_corrupted(product):

@@ -1,4 +1,5 @@
 """OData v1 ``Products`` entities and errors shaped like the DHuS ones in the recordings."""
+
 from __future__ import annotations
 
 import json
@@ -115,7 +116,9 @@ def product_entity(
     if expand_attributes:
         results = [
             _attribute(uri, name, value, category)
-            for name, (value, category) in sorted(attribute_values(product).items(), key=lambda item: item[0].lower())
+            for name, (value, category) in sorted(
+                attribute_values(product).items(), key=lambda item: item[0].lower()
+            )
         ]
         attributes = {"results": results}
     entity = {

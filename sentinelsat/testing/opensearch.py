@@ -1,4 +1,5 @@
 """OpenSearch ``search`` responses (JSON feeds) shaped like the DHuS ones in the recordings."""
+
 from __future__ import annotations
 
 import math
@@ -127,7 +128,11 @@ def _page_links(href: str, start: int, rows: int, total: int) -> list[dict[str, 
             links.append(link("next", (page + 1) * rows))
     links.append(link("last", total - 1))
     links.append(
-        {"rel": "search", "type": "application/opensearchdescription+xml", "href": "opensearch_description.xml"}
+        {
+            "rel": "search",
+            "type": "application/opensearchdescription+xml",
+            "href": "opensearch_description.xml",
+        }
     )
     return links
 

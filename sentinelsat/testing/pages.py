@@ -1,4 +1,5 @@
 """HTML pages of the server: Tomcat error reports and the maintenance page."""
+
 from __future__ import annotations
 
 import html
@@ -66,7 +67,9 @@ def too_long_query_page() -> bytes:
 
 def internal_error_page() -> bytes:
     """A generic 500 page (the ``error_rate`` fault)."""
-    message = "Request processing failed; nested exception is java.lang.IllegalStateException: simulated failure"
+    message = (
+        "Request processing failed; nested exception is java.lang.IllegalStateException: simulated failure"
+    )
     return exception_page(message, "org.springframework.web.util.NestedServletException: " + message)
 
 

@@ -13,6 +13,7 @@ make_local_hub
     A factory ``make_local_hub(**knobs) -> LocalHub`` that starts a hub with any
     ``LocalHub`` arguments; every hub it started is stopped after the test.
 """
+
 from __future__ import annotations
 
 from typing import Any, Callable, Iterator

@@ -1,4 +1,5 @@
 """The endpoints of the hub: each takes the hub and a request and returns a :class:`Response`."""
+
 from __future__ import annotations
 
 import hashlib
@@ -39,7 +40,7 @@ class Response:
     status: int
     headers: list[tuple[str, str]] = field(default_factory=list)
     body: bytes = b""
-    chunks: Optional[Iterable[bytes]] = None
+    chunks: Optional[Iterable["bytes | memoryview"]] = None
     length: Optional[int] = None
     on_close: Optional[Callable[[], None]] = None
 
@@ -73,7 +74,9 @@ def html_response(status: int, page: bytes, *headers: tuple[str, str]) -> Respon
 
 def text_response(status: int, text: str, *headers: tuple[str, str]) -> Response:
     """A ``text/plain`` response."""
-    return Response(status, [("Content-Type", "text/plain;charset=utf-8"), _NO_CACHE, *headers], text.encode())
+    return Response(
+        status, [("Content-Type", "text/plain;charset=utf-8"), _NO_CACHE, *headers], text.encode()
+    )
 
 
 # --------------------------------------------------------------------------- search
@@ -126,7 +129,9 @@ def _invalid_key(key: str, xml: bool = False) -> Response:
 def _xml_failure(status: int, cause: str) -> Response:
     message = cause.split(" : ", 1)[-1]
     body = odata.xml_error(message).encode()
-    return Response(status, [("Content-Type", "application/xml"), _ODATA_V1, _NO_CACHE, ("cause-message", cause)], body)
+    return Response(
+        status, [("Content-Type", "application/xml"), _ODATA_V1, _NO_CACHE, ("cause-message", cause)], body
+    )
 
 
 def product_entity(hub: "LocalHub", request: Request, key: str) -> Response:
@@ -208,13 +213,18 @@ def parse_range(header: Optional[str], size: int) -> tuple[int, int] | None | st
 
 
 def _value_headers(hub: "LocalHub", product: "Product") -> list[tuple[str, str]]:
-    filename = hub.faults.hostile_filename if hub.faults.hostile_filename is not None else product.download_name
+    filename = (
+        hub.faults.hostile_filename if hub.faults.hostile_filename is not None else product.download_name
+    )
     return [
         ("Content-Type", "application/octet-stream"),
         ("Content-Disposition", f'inline;filename="{filename}"'),
         ("Accept-Ranges", "bytes"),
         ("ETag", product.reported_md5),
-        ("Last-Modified", product.creationdate.astimezone(timezone.utc).strftime("%a, %d %b %Y %H:%M:%S GMT")),
+        (
+            "Last-Modified",
+            product.creationdate.astimezone(timezone.utc).strftime("%a, %d %b %Y %H:%M:%S GMT"),
+        ),
         _ODATA_V2,
         _NO_CACHE,
     ]
@@ -269,7 +279,9 @@ def product_value(hub: "LocalHub", request: Request, key: str) -> Response:
 # --------------------------------------------------------------------------- misc
 def stub_version(hub: "LocalHub", request: Request) -> Response:
     """``api/stub/version``."""
-    return Response(200, [("Content-Type", "text/html"), _ODATA_V2, _NO_CACHE], json.dumps({"value": "2.4.1"}).encode())
+    return Response(
+        200, [("Content-Type", "text/html"), _ODATA_V2, _NO_CACHE], json.dumps({"value": "2.4.1"}).encode()
+    )
 
 
 _PRODUCT = r"/odata/v1/Products\('([^']*)'\)"

@@ -1,4 +1,5 @@
 """The searchable fields of the hub and their Solr types."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,5 @@
 """The threaded HTTP server: authentication, faults, streaming and the request log."""
+
 from __future__ import annotations
 
 import base64
@@ -109,7 +110,7 @@ class _Throttle:
         self.started = time.monotonic()
         self.sent = 0
 
-    def pieces(self, chunk: bytes) -> Iterable[bytes]:
+    def pieces(self, chunk: "bytes | memoryview") -> Iterable["bytes | memoryview"]:
         bandwidth = self.hub.faults.bandwidth
         if not bandwidth:
             self.sent += len(chunk)

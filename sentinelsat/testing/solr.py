@@ -15,6 +15,7 @@ either the whole attribute value or one of its space-separated words (the way th
 tokenised text fields behaved: ``polarisationmode:VV`` finds ``VV VH``); regular expressions
 are case-sensitive.
 """
+
 from __future__ import annotations
 
 import calendar
@@ -116,9 +117,7 @@ class _Parser:
 
     # ---- helpers
     def error(self, detail: str) -> QuerySyntaxError:
-        return QuerySyntaxError(
-            f"org.apache.solr.search.SyntaxError: Cannot parse '{self.text}': {detail}"
-        )
+        return QuerySyntaxError(f"org.apache.solr.search.SyntaxError: Cannot parse '{self.text}': {detail}")
 
     def at_end(self) -> bool:
         return self.pos >= len(self.text)
@@ -382,13 +381,12 @@ def _shift(value: datetime, amount: int, unit: str) -> datetime:
 def _round(value: datetime, unit: str) -> datetime:
     if unit == "milliseconds":
         return value.replace(microsecond=value.microsecond // 1000 * 1000)
-    fields = ["years", "months", "days", "hours", "minutes", "seconds"]
-    keep = fields.index(unit)
-    reset = {"month": 1, "day": 1, "hour": 0, "minute": 0, "second": 0, "microsecond": 0}
-    names = ["month", "day", "hour", "minute", "second"]
-    changes = {name: reset[name] for name in names[keep:]}
-    changes["microsecond"] = 0
-    return value.replace(**changes)
+    order = ["years", "months", "days", "hours", "minutes", "seconds"]
+    keep = order.index(unit)
+    parts = [value.year, value.month, value.day, value.hour, value.minute, value.second]
+    defaults = [value.year, 1, 1, 0, 0, 0]
+    year, month, day, hour, minute, second = parts[: keep + 1] + defaults[keep + 1 :]
+    return datetime(year, month, day, hour, minute, second, tzinfo=value.tzinfo)
 
 
 def _parse_base(base: str, now: datetime) -> datetime:
@@ -460,7 +458,9 @@ def parse_shape(text: str) -> BaseGeometry:
         try:
             min_x, max_x, max_y, min_y = (float(part) for part in envelope.group(1).split(","))
         except ValueError:
-            raise QueryError(f"Unable to parse shape given formats \"lat,lon\", \"x y\" or as WKT because {text}") from None
+            raise QueryError(
+                f'Unable to parse shape given formats "lat,lon", "x y" or as WKT because {text}'
+            ) from None
         return box(min_x, min_y, max_x, max_y)
     point = _POINT_RE.match(text)
     if point:
@@ -469,10 +469,10 @@ def parse_shape(text: str) -> BaseGeometry:
         shape = shapely_wkt.loads(text)
     except (ShapelyError, ValueError, TypeError):
         raise QueryError(
-            f"Unable to parse shape given formats \"lat,lon\", \"x y\" or as WKT because {text}"
+            f'Unable to parse shape given formats "lat,lon", "x y" or as WKT because {text}'
         ) from None
     if shape.is_empty:
-        raise QueryError(f"Unable to parse shape given formats \"lat,lon\", \"x y\" or as WKT because {text}")
+        raise QueryError(f'Unable to parse shape given formats "lat,lon", "x y" or as WKT because {text}')
     return shape
 
 
@@ -568,7 +568,7 @@ class _Compiler:
     fields: Mapping[str, str]
     now: datetime
 
-    def field(self, name: Optional[str]) -> str:
+    def field(self, name: str) -> str:
         key = name.lower()
         if key not in self.fields:
             raise UndefinedFieldError(name)
@@ -601,7 +601,9 @@ class _Compiler:
         if term.field is None:
             if term.kind == "term" and term.raw == "*":
                 return lambda product: True
-            children = [self.compile_term(Term(name, term.text, term.raw, term.kind)) for name in DEFAULT_FIELDS]
+            children = [
+                self.compile_term(Term(name, term.text, term.raw, term.kind)) for name in DEFAULT_FIELDS
+            ]
             return lambda product: any(child(product) for child in children)
         field = self.field(term.field)
         kind = self.fields[field]
@@ -668,7 +670,7 @@ class Query:
         """Return whether ``product`` matches the query."""
         return self._predicate(product)
 
-    def filter(self, products: Iterable[Searchable]) -> list:
+    def filter(self, products: Iterable[Any]) -> list:
         """Return the matching products, in their order."""
         return [product for product in products if self._predicate(product)]
 

@@ -1,4 +1,5 @@
 """Helpers of the hub tests: recorded fixtures and search requests."""
+
 from __future__ import annotations
 
 import gzip

@@ -1,4 +1,5 @@
 """The catalogue: determinism, realism, content and the recorded products."""
+
 from __future__ import annotations
 
 import hashlib
@@ -22,7 +23,12 @@ IDENTIFIER_PATTERNS = {
     "Sentinel-3": r"S3[AB]_(OL|SR|SL)_[12]_\w{6}_\d{8}T\d{6}_\d{8}T\d{6}_\d{8}T\d{6}_\d{4}_\d{3}_\d{3}_(\d{4}|____)_\w{3}_O_(NR|ST|NT)_\d{3}",
     "Sentinel-5 Precursor": r"S5P_(NRTI|OFFL|RPRO)_(L1B|L2_)_\w{6}_\d{8}T\d{6}_\d{8}T\d{6}_\d{5}_\d{2}_\d{6}_\d{8}T\d{6}",
 }
-EXTENSIONS = {"Sentinel-1": ".SAFE", "Sentinel-2": ".SAFE", "Sentinel-3": ".SEN3", "Sentinel-5 Precursor": ".nc"}
+EXTENSIONS = {
+    "Sentinel-1": ".SAFE",
+    "Sentinel-2": ".SAFE",
+    "Sentinel-3": ".SEN3",
+    "Sentinel-5 Precursor": ".nc",
+}
 RECORDED = {
     # id: (identifier, size, MD5 as the 2018 server reported it)
     "5618ce1b-923b-4df2-81d9-50b53e5aded9": (
@@ -97,7 +103,9 @@ def test_sensing_dates_spread_over_the_span():
 def test_default_span_has_sentinel2_products_of_the_last_day():
     now = datetime.now(UTC)
     products = LocalHub(products=40).products
-    recent = [p for p in products if p.platformname == "Sentinel-2" and p.beginposition >= now - timedelta(days=1)]
+    recent = [
+        p for p in products if p.platformname == "Sentinel-2" and p.beginposition >= now - timedelta(days=1)
+    ]
     assert len(recent) >= 2
     assert all(p.beginposition <= now for p in products)
 
@@ -132,7 +140,10 @@ def test_content_is_deterministic_and_ranges_agree():
     whole = b"".join(hub.product_bytes(product.id))
     assert len(whole) == 200_000
     assert whole == b"".join(other.product_bytes(product.id))
-    assert b"".join(hub.product_bytes(product.id, 0, 70_000)) + b"".join(hub.product_bytes(product.id, 70_000)) == whole
+    assert (
+        b"".join(hub.product_bytes(product.id, 0, 70_000)) + b"".join(hub.product_bytes(product.id, 70_000))
+        == whole
+    )
     assert b"".join(hub.product_bytes(product.identifier, 65_530, 65_545)) == whole[65_530:65_545]
     assert product.md5 == hashlib.md5(whole).hexdigest()
     assert whole != b"".join(hub.product_bytes(hub.products[1].id))

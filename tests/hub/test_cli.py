@@ -1,4 +1,5 @@
 """The ``sentinelsat-hub`` command line and the pytest plugin."""
+
 from __future__ import annotations
 
 import inspect
@@ -84,7 +85,13 @@ def test_run_without_separator_and_success(env):
 
 
 def test_run_unknown_command(env):
-    result = subprocess.run(HUB + ["run", "--", "no-such-command-sentinelsat"], capture_output=True, text=True, env=env, timeout=120)
+    result = subprocess.run(
+        HUB + ["run", "--", "no-such-command-sentinelsat"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert result.returncode == 127
     assert "command not found" in result.stderr
 
@@ -114,7 +121,12 @@ def test_flags_build_the_hub():
         for p in hub.products if not p.recorded
     )  # fmt: skip
     faults = hub.faults
-    assert (faults.lta_delay, faults.lta_quota, faults.latency, faults.bandwidth) == (2.5, 3, 0.01, 1024 * 1024)
+    assert (faults.lta_delay, faults.lta_quota, faults.latency, faults.bandwidth) == (
+        2.5,
+        3,
+        0.01,
+        1024 * 1024,
+    )
     assert (faults.max_concurrent_downloads, faults.error_rate, faults.drop_after) == (2, 0.1, 100)
     assert faults.ignore_range and faults.maintenance and list(faults.corrupt) == ["x"]
     assert faults.hostile_filename == "../evil.zip"
@@ -123,7 +135,14 @@ def test_flags_build_the_hub():
 
 @pytest.mark.parametrize(
     "text, expected",
-    [("65536", 65536), ("64KB", 65536), ("1.5GB", 3 * 2**29), ("1KB-64KB", (1024, 65536)), ("10:20", (10, 20)), ("2M", 2**21)],
+    [
+        ("65536", 65536),
+        ("64KB", 65536),
+        ("1.5GB", 3 * 2**29),
+        ("1KB-64KB", (1024, 65536)),
+        ("10:20", (10, 20)),
+        ("2M", 2**21),
+    ],
 )
 def test_sizes(text, expected):
     assert parse_size_range(text) == expected
@@ -136,7 +155,9 @@ def test_invalid_sizes(text):
 
 
 def test_serve_rejects_bad_values(env):
-    result = subprocess.run(HUB + ["serve", "--product-size", "big"], capture_output=True, text=True, env=env, timeout=60)
+    result = subprocess.run(
+        HUB + ["serve", "--product-size", "big"], capture_output=True, text=True, env=env, timeout=60
+    )
     assert result.returncode == 2 and "invalid size" in result.stderr
 
 

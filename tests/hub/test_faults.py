@@ -1,4 +1,5 @@
 """Long term archive, server limits, fault knobs, the request log and shutdown."""
+
 from __future__ import annotations
 
 import base64
@@ -64,11 +65,15 @@ def test_offline_product_is_retrieved_after_a_delay(make_local_hub):
     head = requests.head(odata_url(hub, second.id, "/$value"), auth=auth)
     assert head.status_code == 200 and head.headers["Content-Length"] == str(second.size)
     assert requests.get(odata_url(hub, first.id, "/Online/$value"), auth=auth).text == "false"
-    assert wait_until(lambda: requests.get(odata_url(hub, first.id, "/Online/$value"), auth=auth).text == "true")
+    assert wait_until(
+        lambda: requests.get(odata_url(hub, first.id, "/Online/$value"), auth=auth).text == "true"
+    )
     assert first.online
     download = requests.get(odata_url(hub, first.id, "/$value"), auth=auth)
     assert download.status_code == 200
-    checksum = requests.get(odata_url(hub, first.id, "?$format=json"), auth=auth).json()["d"]["Checksum"]["Value"]
+    checksum = requests.get(odata_url(hub, first.id, "?$format=json"), auth=auth).json()["d"]["Checksum"][
+        "Value"
+    ]
     assert hashlib.md5(download.content).hexdigest() == checksum
     assert requests.get(odata_url(hub, second.id, "/$value"), auth=auth).status_code == 202
 
@@ -93,7 +98,9 @@ def test_set_online(make_local_hub):
 
 # --------------------------------------------------------------------------- concurrent downloads
 def test_concurrent_downloads_limit(make_local_hub):
-    hub = make_local_hub(products=2, product_size=4 * 1024 * 1024, bandwidth=256 * 1024, max_concurrent_downloads=1)
+    hub = make_local_hub(
+        products=2, product_size=4 * 1024 * 1024, bandwidth=256 * 1024, max_concurrent_downloads=1
+    )
     auth = (hub.user, hub.password)
     product = hub.products[0]
     slow = requests.get(odata_url(hub, product.id, "/$value"), auth=auth, stream=True)
@@ -107,7 +114,9 @@ def test_concurrent_downloads_limit(make_local_hub):
     assert requests.head(odata_url(hub, product.id, "/$value"), auth=auth).status_code == 200
     slow.close()
     assert wait_until(lambda: hub.regulator.active("user") == 0)
-    again = requests.get(odata_url(hub, hub.products[1].id, "/$value"), auth=auth, headers={"Range": "bytes=0-99"})
+    again = requests.get(
+        odata_url(hub, hub.products[1].id, "/$value"), auth=auth, headers={"Range": "bytes=0-99"}
+    )
     assert again.status_code == 206 and len(again.content) == 100
 
 
@@ -131,7 +140,10 @@ def test_error_rate_page(local_hub, auth):
     assert response.headers["Content-Type"] == "text/html;charset=utf-8"
     assert "HTTP Status 500" in response.text
     local_hub.faults.error_rate = 0.0
-    assert requests.get(odata_url(local_hub, local_hub.products[0].id, "?$format=json"), auth=auth).status_code == 200
+    assert (
+        requests.get(odata_url(local_hub, local_hub.products[0].id, "?$format=json"), auth=auth).status_code
+        == 200
+    )
 
 
 def test_drop_after_and_resume(make_local_hub):
@@ -142,7 +154,9 @@ def test_drop_after_and_resume(make_local_hub):
     assert headers["Content-Length"] == "10000"
     received = data
     while len(received) < product.size:
-        status, headers, data, complete = raw_get(hub, value_path(product.id), {"Range": f"bytes={len(received)}-"})
+        status, headers, data, complete = raw_get(
+            hub, value_path(product.id), {"Range": f"bytes={len(received)}-"}
+        )
         assert status == 206
         assert len(data) == min(3000, product.size - len(received))
         received += data
@@ -156,7 +170,10 @@ def test_drop_after_and_resume(make_local_hub):
 def test_drop_after_can_be_set_while_running(local_hub):
     product = local_hub.products[0]
     local_hub.faults.drop_after = 10
-    assert raw_get(local_hub, value_path(product.id))[2:] == (b"".join(local_hub.product_bytes(product.id, 0, 10)), False)
+    assert raw_get(local_hub, value_path(product.id))[2:] == (
+        b"".join(local_hub.product_bytes(product.id, 0, 10)),
+        False,
+    )
     local_hub.faults.drop_after = None
     assert raw_get(local_hub, value_path(product.id))[3] is True
 
@@ -193,7 +210,10 @@ def test_corrupt_only_listed_products(make_local_hub):
 
 def test_maintenance(local_hub, auth):
     local_hub.faults.maintenance = True
-    for url, credentials in ((local_hub.url + "search?q=*", auth), (odata_url(local_hub, "x", "?$format=json"), None)):
+    for url, credentials in (
+        (local_hub.url + "search?q=*", auth),
+        (odata_url(local_hub, "x", "?$format=json"), None),
+    ):
         response = requests.get(url, auth=credentials)
         assert response.status_code == 503
         assert "The Sentinels Scientific Data Hub will be back soon!" in response.text
@@ -233,7 +253,11 @@ def test_request_log(local_hub, session):
     assert first.query == {"format": "json", "rows": "5", "start": "0"}
     assert first.form == {"q": "platformname:Sentinel-2"}
     assert first.bytes_sent > 0
-    assert (second.method, second.path, second.status) == ("GET", f"/odata/v1/Products('{product.id}')/$value", 206)
+    assert (second.method, second.path, second.status) == (
+        "GET",
+        f"/odata/v1/Products('{product.id}')/$value",
+        206,
+    )
     assert second.range == "bytes=10-"
     assert second.bytes_sent == product.size - 10
     assert first.time <= second.time
@@ -287,4 +311,4 @@ def test_restart_on_the_same_port():
 
 def test_url_needs_a_running_hub():
     with pytest.raises(RuntimeError):
-        LocalHub(products=1).url
+        _ = LocalHub(products=1).url

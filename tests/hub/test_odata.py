@@ -1,4 +1,5 @@
 """OData over HTTP: products, downloads, ranges, quicklooks, authentication."""
+
 from __future__ import annotations
 
 import hashlib
@@ -59,9 +60,15 @@ def test_unknown_product(local_hub, session):
     response = session.get(odata_url(local_hub, "invalid-xyz", "?$format=json"))
     assert response.status_code == 404
     assert response.json() == {
-        "error": {"code": None, "message": {"lang": "en", "value": "Invalid key (invalid-xyz) to access Products"}}
+        "error": {
+            "code": None,
+            "message": {"lang": "en", "value": "Invalid key (invalid-xyz) to access Products"},
+        }
     }
-    assert response.headers["cause-message"] == "InvalidKeyException : Invalid key (invalid-xyz) to access Products"
+    assert (
+        response.headers["cause-message"]
+        == "InvalidKeyException : Invalid key (invalid-xyz) to access Products"
+    )
     for suffix in ("/$value", "/Online/$value", "/Products('Quicklook')/$value"):
         response = session.get(odata_url(local_hub, "invalid-xyz", suffix))
         assert response.status_code == 404
@@ -108,7 +115,9 @@ def test_ranges(local_hub, session, header, first, last):
 
 def test_unsatisfiable_range(local_hub, session):
     product = local_hub.products[3]
-    response = session.get(odata_url(local_hub, product.id, "/$value"), headers={"Range": f"bytes={product.size}-"})
+    response = session.get(
+        odata_url(local_hub, product.id, "/$value"), headers={"Range": f"bytes={product.size}-"}
+    )
     assert response.status_code == 416
     assert response.headers["Content-Range"] == f"bytes */{product.size}"
 
@@ -130,7 +139,10 @@ def test_online_and_quicklook(local_hub, session):
 
 @pytest.mark.parametrize(
     "path, realm",
-    [("search?q=*", "Sentinels Scientific Data Hub Search"), ("odata/v1/Products('x')?$format=json", "OData service")],
+    [
+        ("search?q=*", "Sentinels Scientific Data Hub Search"),
+        ("odata/v1/Products('x')?$format=json", "OData service"),
+    ],
 )
 def test_authentication_required(local_hub, path, realm):
     for auth in (None, (local_hub.user, "wrong"), ("nobody", local_hub.password)):
@@ -167,7 +179,9 @@ def test_recorded_products_over_http(make_local_hub):
                  "S1A_WV_OCN__2SSH_20150603T092625_20150603T093332_006207_008194_521E"]  # fmt: skip
         found = entries(search(hub, http, " OR ".join(names)).json())
         assert sorted(entry["title"] for entry in found) == sorted(names)
-        dated = search(hub, http, "beginPosition:[2015-05-26T00:00:00Z TO 2015-05-27T00:00:00Z] platformname:Sentinel-1")
+        dated = search(
+            hub, http, "beginPosition:[2015-05-26T00:00:00Z TO 2015-05-27T00:00:00Z] platformname:Sentinel-1"
+        )
         assert sorted(entry["title"] for entry in entries(dated.json())) == sorted(names[:2])
 
 

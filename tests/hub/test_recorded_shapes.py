@@ -1,4 +1,5 @@
 """The hub answers the workloads of the recordings with responses of the same shape."""
+
 from __future__ import annotations
 
 import json
@@ -44,9 +45,13 @@ def test_search_with_one_entry(hub, http):
     assert isinstance(mine["feed"]["entry"], dict) and isinstance(recorded["feed"]["entry"], dict)
     assert set(mine["feed"]["entry"]) == set(recorded["feed"]["entry"])
     assert typed_names(mine["feed"]["entry"]) == typed_names(recorded["feed"]["entry"])
-    assert [link["rel"] for link in mine["feed"]["link"]] == [link["rel"] for link in recorded["feed"]["link"]]
+    assert [link["rel"] for link in mine["feed"]["link"]] == [
+        link["rel"] for link in recorded["feed"]["link"]
+    ]
     assert set(mine["feed"]["opensearch:Query"]) == set(recorded["feed"]["opensearch:Query"])
-    assert [set(link) for link in mine["feed"]["entry"]["link"]] == [set(link) for link in recorded["feed"]["entry"]["link"]]
+    assert [set(link) for link in mine["feed"]["entry"]["link"]] == [
+        set(link) for link in recorded["feed"]["entry"]["link"]
+    ]
     for key in ("title", "id", "summary"):
         assert mine["feed"]["entry"][key] == recorded["feed"]["entry"][key]
     for key in ("opensearch:totalResults", "opensearch:startIndex", "opensearch:itemsPerPage", "title"):
@@ -71,8 +76,11 @@ def test_search_with_two_entries(hub, http):
 def test_search_without_entries(hub, http):
     (interaction,) = load_cassette("search_no_entry_2018.yaml")
     recorded = recorded_body(interaction)
-    response = http.post(hub.url + "search?format=json&rows=100&start=0", data=interaction["request"]["body"],
-                         headers={"Content-Type": "application/x-www-form-urlencoded; charset=UTF-8"})
+    response = http.post(
+        hub.url + "search?format=json&rows=100&start=0",
+        data=interaction["request"]["body"],
+        headers={"Content-Type": "application/x-www-form-urlencoded; charset=UTF-8"},
+    )
     mine = response.json()
     assert mine["feed"]["opensearch:totalResults"] == recorded["feed"]["opensearch:totalResults"] == "0"
     assert set(mine["feed"]) == set(recorded["feed"])
@@ -106,10 +114,17 @@ def test_odata_full_keys(hub, http):
     assert set(recorded) <= set(mine)
     assert set(mine["Attributes"]) == set(recorded["Attributes"]) == {"results"}
     assert set(mine["Attributes"]["results"][0]) == set(recorded["Attributes"]["results"][0])
-    assert set(mine["Attributes"]["results"][0]["__metadata"]) == set(recorded["Attributes"]["results"][0]["__metadata"])
+    assert set(mine["Attributes"]["results"][0]["__metadata"]) == set(
+        recorded["Attributes"]["results"][0]["__metadata"]
+    )
     recorded_names = {item["Name"] for item in recorded["Attributes"]["results"]}
     s1 = next(p for p in hub.products if p.producttype == "GRD")
-    my_names = {item["Name"] for item in http.get(odata_url(hub, s1.id, "?$format=json&$expand=Attributes")).json()["d"]["Attributes"]["results"]}
+    my_names = {
+        item["Name"]
+        for item in http.get(odata_url(hub, s1.id, "?$format=json&$expand=Attributes")).json()["d"][
+            "Attributes"
+        ]["results"]
+    }
     assert {"Filename", "Identifier", "Footprint", "JTS footprint", "Sensing start", "Sensing stop", "Size",
             "Satellite", "Instrument", "Mode", "Date", "Product type", "Pass direction", "Polarisation"} <= my_names & recorded_names  # fmt: skip
 
@@ -120,7 +135,16 @@ def test_odata_values_of_a_recorded_product(hub, http):
     )
     recorded = recorded_body(interaction)["d"]
     mine = http.get(odata_url(hub, recorded["Id"], "?$format=json")).json()["d"]
-    for key in ("Id", "Name", "ContentLength", "CreationDate", "IngestionDate", "ContentDate", "Checksum", "Online"):
+    for key in (
+        "Id",
+        "Name",
+        "ContentLength",
+        "CreationDate",
+        "IngestionDate",
+        "ContentDate",
+        "Checksum",
+        "Online",
+    ):
         assert mine[key] == recorded[key], key
     assert mine["ContentGeometry"] == recorded["ContentGeometry"]
 
@@ -140,16 +164,29 @@ def test_not_found_bodies_are_identical(hub, http):
 
 
 def test_download_headers(hub, http):
-    recorded = [i for i in load_cassette("download_range_2018.yaml") if i["request"]["uri"].endswith("$value")]
+    recorded = [
+        i for i in load_cassette("download_range_2018.yaml") if i["request"]["uri"].endswith("$value")
+    ]
     full = next(i for i in recorded if i["response"]["status"]["code"] == 200)
     ranged = next(i for i in recorded if i["response"]["status"]["code"] == 206)
     product_id = "1f62a176-c980-41dc-b3a1-c735d660c910"
     for interaction in (full, ranged):
-        headers = {"Range": interaction["request"]["headers"]["Range"][0]} if "Range" in interaction["request"]["headers"] else {}
+        headers = (
+            {"Range": interaction["request"]["headers"]["Range"][0]}
+            if "Range" in interaction["request"]["headers"]
+            else {}
+        )
         response = http.get(odata_url(hub, product_id, "/$value"), headers=headers)
         expected = recorded_headers(interaction)
         assert response.status_code == interaction["response"]["status"]["code"]
-        for name in ("accept-ranges", "content-disposition", "content-length", "content-range", "content-type", "etag"):
+        for name in (
+            "accept-ranges",
+            "content-disposition",
+            "content-length",
+            "content-range",
+            "content-type",
+            "etag",
+        ):
             assert response.headers[name] == expected[name], name
 
 
@@ -159,7 +196,9 @@ def test_stream_and_online_as_2023(hub, http):
     assert response.text == online["response"]["body"]["string"] == "true"
     assert response.headers["Content-Type"] == recorded_headers(online)["content-type"]
     response = http.get(odata_url(hub, hub.products[0].id, "/$value"))
-    assert set(recorded_headers(value)) - {"pragma", "dataserviceversion"} <= {name.lower() for name in response.headers}
+    assert set(recorded_headers(value)) - {"pragma", "dataserviceversion"} <= {
+        name.lower() for name in response.headers
+    }
 
 
 def test_unauthorized_page_is_identical(hub):
@@ -170,10 +209,18 @@ def test_unauthorized_page_is_identical(hub):
     assert response.text == recorded_body(search_401)
     assert response.headers["WWW-Authenticate"] == recorded_headers(search_401)["www-authenticate"]
     odata_401 = interactions[1]
-    response = requests.get(odata_url(hub, "8df46c9e-a20c-43db-a19a-4240c2ed3b8b", "?$format=json"), auth=("x", "y"))
+    response = requests.get(
+        odata_url(hub, "8df46c9e-a20c-43db-a19a-4240c2ed3b8b", "?$format=json"), auth=("x", "y")
+    )
     assert response.headers["WWW-Authenticate"] == recorded_headers(odata_401)["www-authenticate"]
 
 
 def test_recorded_search_by_names_finds_the_recorded_products(hub, http):
-    found = entries(search(hub, http, f"{RECORDED_NAME} OR S1A_WV_OCN__2SSH_20150603T092625_20150603T093332_006207_008194_521E").json())
+    found = entries(
+        search(
+            hub,
+            http,
+            f"{RECORDED_NAME} OR S1A_WV_OCN__2SSH_20150603T092625_20150603T093332_006207_008194_521E",
+        ).json()
+    )
     assert sorted(entry["id"] for entry in found) == ["1f62a176-c980-41dc-b3a1-c735d660c910", RECORDED_ID]

@@ -1,4 +1,5 @@
 """OpenSearch over HTTP: query evaluation, paging, ordering, response shape, errors."""
+
 from __future__ import annotations
 
 import re
@@ -97,7 +98,9 @@ def test_one_entry_is_an_object_and_totals_are_strings(hub, http):
     assert feed["opensearch:startIndex"] == "0"
     assert feed["opensearch:itemsPerPage"] == "100"
     assert feed["subtitle"].startswith("Displaying 1 results. Request done in ")
-    assert feed["title"] == f"Sentinels Scientific Data Hub search results for: identifier:{product.identifier}"
+    assert (
+        feed["title"] == f"Sentinels Scientific Data Hub search results for: identifier:{product.identifier}"
+    )
 
 
 def test_no_result_has_no_entry(hub, http):
@@ -138,7 +141,10 @@ def test_page_links_follow_the_recorded_rules(hub, http):
 
 
 def test_orderby_as_the_client_encodes_it(hub, http):
-    url = hub.url + "search?format=json&rows=100&start=0&orderby=cloudcoverpercentage%20asc,beginposition%20desc"
+    url = (
+        hub.url
+        + "search?format=json&rows=100&start=0&orderby=cloudcoverpercentage%20asc,beginposition%20desc"
+    )
     response = http.post(url, data={"q": "platformname:Sentinel-2"})
     found = entries(response.json())
     keys = [(float(attribute(e, "cloudcoverpercentage")), attribute(e, "beginposition")) for e in found]
@@ -162,14 +168,20 @@ def test_entry_attributes_are_typed(make_local_hub):
         s2 = next(p for p in hub.products if p.platformname == "Sentinel-2")
         entry = entries(search(hub, http, f"uuid:{s2.id}").json())[0]
         doubles = entry["double"] if isinstance(entry["double"], list) else [entry["double"]]
-        assert {"name": "cloudcoverpercentage", "content": repr(s2.attributes["cloudcoverpercentage"])} in doubles
+        assert {
+            "name": "cloudcoverpercentage",
+            "content": repr(s2.attributes["cloudcoverpercentage"]),
+        } in doubles
         assert {"name": "orbitnumber", "content": str(s2.attributes["orbitnumber"])} in entry["int"]
         assert {"name": "filename", "content": s2.filename} in entry["str"]
         begin = attribute(entry, "beginposition")
         assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,3})?Z", begin)
         parsed = datetime.fromisoformat(begin.replace("Z", "").ljust(19, "0")).replace(tzinfo=UTC)
         assert abs(parsed - s2.beginposition) < timedelta(milliseconds=1)
-        assert re.fullmatch(r"Date: .+Z, Instrument: MSI, Mode: , Satellite: Sentinel-2, Size: \d+(\.\d\d)? [KMG]?B", entry["summary"])
+        assert re.fullmatch(
+            r"Date: .+Z, Instrument: MSI, Mode: , Satellite: Sentinel-2, Size: \d+(\.\d\d)? [KMG]?B",
+            entry["summary"],
+        )
         link = entry["link"]
         assert link[0] == {"href": f"{hub.url}odata/v1/Products('{s2.id}')/$value"}
         assert link[1]["rel"] == "alternative" and link[2]["rel"] == "icon"
@@ -199,12 +211,20 @@ def test_unknown_field_and_syntax_errors_are_feed_errors(hub, http):
 
 
 def test_too_long_query_as_recorded(hub, http):
-    accepted, rejected = (interaction["request"]["body"] for interaction in load_cassette("too_long_query_2018.yaml"))
-    response = http.post(hub.url + "search?format=json&rows=0&start=0", data=accepted,
-                         headers={"Content-Type": "application/x-www-form-urlencoded; charset=UTF-8"})
+    accepted, rejected = (
+        interaction["request"]["body"] for interaction in load_cassette("too_long_query_2018.yaml")
+    )
+    response = http.post(
+        hub.url + "search?format=json&rows=0&start=0",
+        data=accepted,
+        headers={"Content-Type": "application/x-www-form-urlencoded; charset=UTF-8"},
+    )
     assert response.status_code == 200
-    response = http.post(hub.url + "search?format=json&rows=0&start=0", data=rejected,
-                         headers={"Content-Type": "application/x-www-form-urlencoded; charset=UTF-8"})
+    response = http.post(
+        hub.url + "search?format=json&rows=0&start=0",
+        data=rejected,
+        headers={"Content-Type": "application/x-www-form-urlencoded; charset=UTF-8"},
+    )
     assert response.status_code == 500
     assert response.headers["Content-Type"].startswith("text/html")
     assert "non ok status: 413, message:Request Entity Too Large" in response.headers["cause-message"]

@@ -1,4 +1,5 @@
 """Unit tests of the Solr query parser and evaluator."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -125,12 +126,18 @@ def test_parse_implicit_and_explicit_operators():
 
 
 def test_and_binds_tighter_than_or():
-    assert parse_query("x OR y z") == Or((Term(None, "x", "x"), And((Term(None, "y", "y"), Term(None, "z", "z")))))
-    assert parse_query("(x OR y) z") == And((Or((Term(None, "x", "x"), Term(None, "y", "y"))), Term(None, "z", "z")))
+    assert parse_query("x OR y z") == Or(
+        (Term(None, "x", "x"), And((Term(None, "y", "y"), Term(None, "z", "z"))))
+    )
+    assert parse_query("(x OR y) z") == And(
+        (Or((Term(None, "x", "x"), Term(None, "y", "y"))), Term(None, "z", "z"))
+    )
 
 
 def test_field_group_applies_the_field_to_every_term():
-    assert parse_query("identifier:(A OR B)") == Or((Term("identifier", "A", "A"), Term("identifier", "B", "B")))
+    assert parse_query("identifier:(A OR B)") == Or(
+        (Term("identifier", "A", "A"), Term("identifier", "B", "B"))
+    )
 
 
 def test_ranges_brackets_open_ends_and_quoted_bounds():
@@ -143,7 +150,9 @@ def test_escapes_phrases_and_regex():
     term = parse_query(r"timeliness:Non\ Time\ Critical")
     assert term == Term("timeliness", "Non Time Critical", r"Non\ Time\ Critical")
     assert parse_query('uuid:"a b"') == Term("uuid", "a b", "a b", kind="phrase")
-    assert parse_query("identifier:/S[123 ]A.*/") == Term("identifier", "S[123 ]A.*", "S[123 ]A.*", kind="regex")
+    assert parse_query("identifier:/S[123 ]A.*/") == Term(
+        "identifier", "S[123 ]A.*", "S[123 ]A.*", kind="regex"
+    )
 
 
 def test_match_all_and_empty_query():
@@ -153,7 +162,18 @@ def test_match_all_and_empty_query():
 
 @pytest.mark.parametrize(
     "query",
-    ["identifier:()", "a:", "(a:b", "a:b)", "x:[1 TO", "x:[1 5]", "x:[NOW - 1HOUR TO *]", "a:b AND", 'a:"open', "a:/open"],
+    [
+        "identifier:()",
+        "a:",
+        "(a:b",
+        "a:b)",
+        "x:[1 TO",
+        "x:[1 5]",
+        "x:[NOW - 1HOUR TO *]",
+        "a:b AND",
+        'a:"open',
+        "a:/open",
+    ],
 )
 def test_syntax_errors(query):
     with pytest.raises(QuerySyntaxError) as error:
@@ -186,7 +206,9 @@ def test_date_math(text, expected):
     assert parse_date_math(text, NOW) == expected
 
 
-@pytest.mark.parametrize("text", ["NOW-1", "NOW-", "**", "+", "-", "2015-01-01", "NOW-1FORTNIGHT", "yesterday"])
+@pytest.mark.parametrize(
+    "text", ["NOW-1", "NOW-", "**", "+", "-", "2015-01-01", "NOW-1FORTNIGHT", "yesterday"]
+)
 def test_invalid_dates(text):
     with pytest.raises(QueryError, match="Invalid Date"):
         parse_date_math(text, NOW)
@@ -275,7 +297,10 @@ def test_escaped_spaces():
 @pytest.mark.parametrize(
     "query, expected",
     [
-        ('footprint:"Intersects(POLYGON((-66.2695 -8.0592,-66.2695 0.7031,-57.3047 0.7031,-57.3047 -8.0592,-66.2695 -8.0592)))"', ["s1"]),
+        (
+            'footprint:"Intersects(POLYGON((-66.2695 -8.0592,-66.2695 0.7031,-57.3047 0.7031,-57.3047 -8.0592,-66.2695 -8.0592)))"',
+            ["s1"],
+        ),
         ('footprint:"intersects(POLYGON((0 40,3 40,3 43,0 43,0 40)))"', ["s2"]),
         ('footprint:"Intersects(ENVELOPE(0, 40, 45, 0))"', ["s2", "s3"]),
         ('footprint:"Intersects(41.5, 1.5)"', ["s2"]),
