@@ -138,7 +138,10 @@ def _draw_size(rng: random.Random, product_size: int | tuple[int, int]) -> int:
     return rng.randint(low, high)
 
 
-def _draw_place(rng: random.Random) -> tuple[float, float]:
+def _draw_place(rng: random.Random, index: int) -> tuple[float, float]:
+    if _is_recent_sentinel2(index):
+        centre = REGIONS[0]
+        return centre[0] + rng.uniform(-3, 3), centre[1] + rng.uniform(-3, 3)
     if rng.random() < 0.3:
         centre = REGIONS[0] if rng.random() < 0.5 else rng.choice(REGIONS[1:])
         return centre[0] + rng.uniform(-4, 4), centre[1] + rng.uniform(-4, 4)
@@ -146,7 +149,8 @@ def _draw_place(rng: random.Random) -> tuple[float, float]:
 
 
 def _is_recent_sentinel2(index: int) -> bool:
-    # every 20th product is a Sentinel-2 product sensed in the last day of the span
+    # every 20th product is a Sentinel-2 product sensed in the last day of the span over the
+    # test area, every other one of them with little cloud: the README demo finds something
     return index % 20 == 7
 
 
@@ -165,8 +169,11 @@ def _draft(rng: random.Random, index: int, span: tuple[datetime, datetime]) -> D
         names = list(MISSIONS)
         mission = rng.choices(names, weights=[MISSIONS[name][0] for name in names])[0]
     begin = _draw_begin(rng, index, span)
-    lon, lat = _draw_place(rng)
-    return MISSIONS[mission][1](rng, begin, lon, lat)
+    lon, lat = _draw_place(rng, index)
+    draft = MISSIONS[mission][1](rng, begin, lon, lat)
+    if index % 40 == 7:
+        draft.double_attributes["cloudcoverpercentage"] = round(rng.uniform(0, 25), 6)
+    return draft
 
 
 def _attributes(draft: Draft, product_id: str, size: int, ingestion: datetime) -> dict[str, Any]:

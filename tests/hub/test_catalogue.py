@@ -110,6 +110,21 @@ def test_default_span_has_sentinel2_products_of_the_last_day():
     assert all(p.beginposition <= now for p in products)
 
 
+def test_default_catalogue_answers_the_readme_search():
+    # sentinelsat -g <test area> --sentinel 2 --cloud 30 (sensed in the last 24 hours)
+    now = datetime.now(UTC)
+    area = wkt.loads(AOI)
+    found = [
+        p
+        for p in LocalHub().products
+        if p.platformname == "Sentinel-2"
+        and p.attributes["cloudcoverpercentage"] <= 30
+        and now - timedelta(days=1) <= p.beginposition <= now
+        and p.geometry.intersects(area)
+    ]
+    assert len(found) >= 2
+
+
 def test_footprints_are_valid_and_some_cover_the_test_area():
     products = catalogue(products=100)
     area = wkt.loads(AOI)
