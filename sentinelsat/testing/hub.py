@@ -163,6 +163,7 @@ class LocalHub:
         catalogue = build_catalogue(spec) + (load_recorded_products() if include_recorded else [])
         self._products = catalogue
         self._index = {key: product for product in catalogue for key in (product.id, product.identifier)}
+        self._by_id = {product.id: product for product in catalogue}
         self.fields = self._field_types(catalogue)
         self.archive = LongTermArchive()
         self.regulator = DownloadRegulator()
@@ -209,6 +210,10 @@ class LocalHub:
     def find(self, key: str) -> Optional[Product]:
         """Return the product with this id or identifier, or ``None``."""
         return self._index.get(key)
+
+    def find_id(self, product_id: str) -> Optional[Product]:
+        """Return the product with this id (the OData key), or ``None``."""
+        return self._by_id.get(product_id)
 
     def product(self, id_or_identifier: str) -> Product:
         """Return the product with this id (UUID) or identifier; ``KeyError`` if none."""

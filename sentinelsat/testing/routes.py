@@ -136,7 +136,7 @@ def _xml_failure(status: int, cause: str) -> Response:
 
 def product_entity(hub: "LocalHub", request: Request, key: str) -> Response:
     """``Products('<id>')?$format=json[&$expand=Attributes]``."""
-    product = hub.find(key)
+    product = hub.find_id(key)
     if product is None:
         return _invalid_key(key)
     expand = "attributes" in request.query.get("$expand", "").lower()
@@ -146,7 +146,7 @@ def product_entity(hub: "LocalHub", request: Request, key: str) -> Response:
 
 def product_online(hub: "LocalHub", request: Request, key: str) -> Response:
     """``Products('<id>')/Online/$value``: ``true`` or ``false``."""
-    product = hub.find(key)
+    product = hub.find_id(key)
     if product is None:
         return _invalid_key(key, xml=True)
     return text_response(200, "true" if product.online else "false", _ODATA_V2)
@@ -154,7 +154,7 @@ def product_online(hub: "LocalHub", request: Request, key: str) -> Response:
 
 def product_attribute(hub: "LocalHub", request: Request, key: str, name: str) -> Response:
     """``Products('<id>')/Attributes('<name>')/Value/$value``."""
-    product = hub.find(key)
+    product = hub.find_id(key)
     if product is None:
         return _invalid_key(key, xml=True)
     values = odata.attribute_values(product)
@@ -165,7 +165,7 @@ def product_attribute(hub: "LocalHub", request: Request, key: str, name: str) ->
 
 def quicklook(hub: "LocalHub", request: Request, key: str) -> Response:
     """``Products('<id>')/Products('Quicklook')/$value``: a small JPEG."""
-    product = hub.find(key)
+    product = hub.find_id(key)
     if product is None:
         return _invalid_key(key, xml=True)
     data = quicklook_bytes(product.identifier)
@@ -245,7 +245,7 @@ def _offline(hub: "LocalHub", request: Request, product: "Product") -> Optional[
 
 def product_value(hub: "LocalHub", request: Request, key: str) -> Response:
     """``Products('<id>')/$value``: the product (200/206/416), 202 if offline, 403 if limited."""
-    product = hub.find(key)
+    product = hub.find_id(key)
     if product is None:
         return _invalid_key(key, xml=True)
     if request.method == "GET" and not product.online:

@@ -195,3 +195,10 @@ def test_sentinel5p_downloads_as_netcdf(make_local_hub):
 def test_unknown_path(local_hub, session):
     assert session.get(local_hub.url + "nothing/here").status_code == 404
     assert session.get(local_hub.url + "api/stub/version").json() == {"value": "2.4.1"}
+
+
+def test_odata_keys_are_ids_not_names(local_hub, session):
+    product = local_hub.products[0]
+    response = session.get(odata_url(local_hub, product.identifier, "?$format=json"))
+    assert response.status_code == 404
+    assert response.headers["cause-message"] == f"InvalidKeyException : Invalid key ({product.identifier}) to access Products"
