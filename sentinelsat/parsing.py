@@ -142,10 +142,15 @@ def _parse_links(value: Any) -> Dict[str, Any]:
 
 
 def _parse_typed(converter: Callable[[str], Any], value: Any) -> Dict[str, Any]:
+    # the hot loop of large searches: kept lean on purpose
     parsed: Dict[str, Any] = {}
-    for item in _as_list(value):
-        if isinstance(item, dict) and isinstance(item.get("name"), str):
-            parsed[item["name"]] = _convert(converter, item.get("content"))
+    for item in value if isinstance(value, list) else (value,):
+        if type(item) is not dict:
+            continue
+        name = item.get("name")
+        if type(name) is str:
+            content = item.get("content")
+            parsed[name] = content if converter is str else _convert(converter, content)
     return parsed
 
 

@@ -17,6 +17,7 @@ from .catalogue import (
     load_recorded_products,
     validate_spec,
 )
+from . import opensearch
 from .content import corrupt_offset, flip_byte
 from .schema import FIELD_TYPES, type_of_value
 from .server import HubHTTPServer, LoggedRequest
@@ -167,6 +168,9 @@ class LocalHub:
         self.fields = self._field_types(catalogue)
         self.archive = LongTermArchive()
         self.regulator = DownloadRegulator()
+        self.search_cache: dict = {}
+        self._entries: dict[tuple[str, str], dict[str, Any]] = {}
+        self.search_cache_lock = threading.Lock()
         self._log: list[Any] = []
         self._log_lock = threading.Lock()
         self._error_rng = random.Random(f"sentinelsat-hub-errors:{seed}")
@@ -182,6 +186,14 @@ class LocalHub:
             for name, value in product.attributes.items():
                 fields.setdefault(name.lower(), "geo" if name == "footprint" else type_of_value(value))
         return fields
+
+    def render_entry(self, base_url: str, product: Product) -> dict[str, Any]:
+        """The OpenSearch entry of a product, rendered once and reused (entries never change)."""
+        key = (base_url, product.id)
+        rendered = self._entries.get(key)
+        if rendered is None:
+            rendered = self._entries[key] = opensearch.entry(base_url, product)
+        return rendered
 
     # ------------------------------------------------------------------ identity
     @property

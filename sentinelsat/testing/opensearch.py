@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timezone
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from .catalogue import Product
 from .formatting import format_double, format_solr_date
@@ -146,6 +146,7 @@ def search_feed(
     page: Sequence[Product],
     elapsed: float,
     now: datetime | None = None,
+    render: Callable[[str, Product], dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Render a search result page as the DHuS JSON feed.
 
@@ -165,6 +166,8 @@ def search_feed(
         Seconds spent, for the subtitle.
     now : datetime, optional
         The ``updated`` time.
+    render : callable, optional
+        Renders one entry, :func:`entry` by default (a caching variant can be given).
     """
     href = f"{base_url}search?q={query}"
     feed: dict[str, Any] = {
@@ -181,7 +184,7 @@ def search_feed(
         "link": _page_links(href, start, rows, total),
     }
     if page:
-        feed["entry"] = _one_or_list([entry(base_url, product) for product in page])
+        feed["entry"] = _one_or_list([(render or entry)(base_url, product) for product in page])
     return {"feed": feed}
 
 

@@ -93,6 +93,29 @@ def _paging(request: Request) -> tuple[int, int] | Response:
     return start, rows
 
 
+_RESULT_CACHE_SECONDS = 5.0
+_RESULT_CACHE_SIZE = 8
+
+
+def _matching_products(hub: "LocalHub", text: str, orderby: Optional[str]) -> list:
+    """Evaluate and sort a query, reusing the result for a few seconds: a client pages
+    through the same query, and Solr caches it the same way."""
+    key = (text, orderby)
+    now = time.monotonic()
+    with hub.search_cache_lock:
+        cached = hub.search_cache.get(key)
+        if cached is not None and now - cached[0] < _RESULT_CACHE_SECONDS:
+            return cached[1]
+    query = Query(text, fields=hub.fields)
+    order = opensearch.parse_orderby(orderby, hub.fields)
+    matches = opensearch.sort_products(query.filter(hub.products), order)
+    with hub.search_cache_lock:
+        hub.search_cache[key] = (now, matches)
+        while len(hub.search_cache) > _RESULT_CACHE_SIZE:
+            hub.search_cache.pop(next(iter(hub.search_cache)))
+    return matches
+
+
 def search(hub: "LocalHub", request: Request) -> Response:
     """``search?format=json&rows=R&start=S[&orderby=...]`` with ``q`` in the form or the URL."""
     began = time.perf_counter()
@@ -105,13 +128,12 @@ def search(hub: "LocalHub", request: Request) -> Response:
     if java_urlencoded_length(text) > MAX_QUERY_LENGTH:
         return html_response(500, pages.too_long_query_page(), ("cause-message", pages.SOLR_413_CAUSE))
     try:
-        query = Query(text, fields=hub.fields)
-        order = opensearch.parse_orderby(params.get("orderby"), hub.fields)
+        matches = _matching_products(hub, text, params.get("orderby"))
     except QueryError as error:
         return json_response(200, opensearch.error_feed(error.message))
-    matches = opensearch.sort_products(query.filter(hub.products), order)
     feed = opensearch.search_feed(
-        hub.url, text, start, rows, len(matches), matches[start : start + rows], time.perf_counter() - began
+        hub.url, text, start, rows, len(matches), matches[start : start + rows], time.perf_counter() - began,
+        render=hub.render_entry,
     )
     return json_response(200, feed, ("Vary", "Accept-Encoding"))
 
