@@ -71,14 +71,27 @@ class _EchoHandler(logging.Handler):
             self.handleError(record)
 
 
-def _install_log_handler() -> None:
-    """Show the library's messages at INFO level on stderr; install the handler only once."""
+@contextlib.contextmanager
+def _library_messages() -> Iterator[None]:
+    """Show the library's log messages at INFO level on stderr while the command runs.
+
+    The handler is removed and the logger's level restored afterwards, so running the
+    command several times in one process (as the tests do) never stacks handlers.
+    """
     logger = logging.getLogger("sentinelsat")
-    if not any(isinstance(handler, _EchoHandler) for handler in logger.handlers):
-        handler = _EchoHandler()
-        handler.setFormatter(logging.Formatter("%(message)s"))
-        logger.addHandler(handler)
+    if any(isinstance(handler, _EchoHandler) for handler in logger.handlers):
+        yield  # already shown: the command runs inside another invocation
+        return
+    handler = _EchoHandler()
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    level = logger.level
+    logger.addHandler(handler)
     logger.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
 
 
 # ---------------------------------------------------------------------- option parsing
@@ -407,37 +420,40 @@ def cli(
       sentinelsat -d --uuid a9048d1d-fea6-4df8-bedd-7bcb212be12e
       sentinelsat --name 'S1A_IW*20151224*' --footprints
     """
-    _install_log_handler()
-    if uuid and name:
-        raise click.UsageError("--uuid and --name cannot be used together.")
-    if uuid:
-        given = {
-            "geometry": geometry, "start": start, "end": end, "sentinel": sentinel,
-            "instrument": instrument, "producttype": producttype, "cloud": cloud,
-            "order_by": order_by, "limit": limit, "query": query,
-        }
-        ignored = [flag for key, flag in _SEARCH_OPTIONS if given[key] is not None and given[key] != {}]
-        if ignored:
-            click.echo("Warning: --uuid ignores {}".format(", ".join(ignored)), err=True)
-    else:
-        keywords = _search_keywords(start, end, name, sentinel, instrument, producttype, cloud, query)
-        area = _read_area(geometry) if geometry else None
-    user, password = _credentials(user, password, url)
-
-    from sentinelsat import SentinelAPI
-
-    api = SentinelAPI(user, password, url)
-    with _errors_as_messages():
+    with _library_messages():
+        if uuid and name:
+            raise click.UsageError("--uuid and --name cannot be used together.")
         if uuid:
-            products: Products = OrderedDict((product_id, api.get_product_odata(product_id)) for product_id in uuid)
-            _print_odata_results(products)
+            _warn_ignored_by_uuid(
+                geometry=geometry, start=start, end=end, sentinel=sentinel, instrument=instrument,
+                producttype=producttype, cloud=cloud, order_by=order_by, limit=limit, query=query,
+            )
         else:
-            products = api.query(area, order_by=order_by, limit=limit, **keywords)
-            _print_search_results(api, products)
-        if footprints:
-            _write_footprints(api, products, path)
-        if download and products:
-            _download(api, products, path)
+            keywords = _search_keywords(start, end, name, sentinel, instrument, producttype, cloud, query)
+            area = _read_area(geometry) if geometry else None
+        user, password = _credentials(user, password, url)
+
+        from sentinelsat import SentinelAPI
+
+        api = SentinelAPI(user, password, url)
+        with _errors_as_messages():
+            if uuid:
+                products: Products = OrderedDict((product_id, api.get_product_odata(product_id)) for product_id in uuid)
+                _print_odata_results(products)
+            else:
+                products = api.query(area, order_by=order_by, limit=limit, **keywords)
+                _print_search_results(api, products)
+            if footprints:
+                _write_footprints(api, products, path)
+            if download and products:
+                _download(api, products, path)
+
+
+def _warn_ignored_by_uuid(**search_options: Any) -> None:
+    """Tell the user which of the search options given have no effect with ``--uuid``."""
+    ignored = [flag for key, flag in _SEARCH_OPTIONS if search_options[key] not in (None, {})]
+    if ignored:
+        click.echo("Warning: --uuid ignores {}".format(", ".join(ignored)), err=True)
 
 
 def _search_keywords(
