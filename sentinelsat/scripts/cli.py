@@ -279,7 +279,7 @@ def _download(api: Any, products: Products, path: str) -> None:
             "triggered; run the command again later to download them".format(len(triggered))
         )
         for product_id in triggered:
-            click.echo("  {} - {}".format(product_id, products[product_id].get("title", "")))
+            click.echo("  {} - {}".format(product_id, products.get(product_id, {}).get("title", "")))
     if failed:
         ordered = [product_id for product_id in products if product_id in failed]
         filename = _write_failed(products, ordered, path)
@@ -297,7 +297,7 @@ def _errors_as_messages() -> Iterator[None]:
     try:
         yield
     except SentinelAPIError as error:
-        raise click.ClickException(_one_line(str(error))) from None
+        raise click.ClickException(_one_line(str(error)) or type(error).__name__) from None
     except ValueError as error:
         raise click.UsageError(_one_line(str(error))) from None
     except OSError as error:
