@@ -730,3 +730,20 @@ def test_no_download_without_option(runner, fake_download_all, tmp_path):
     result = invoke(runner, SEARCH_ARGS + ["--path", str(tmp_path)], "dhus-2018/test_cloud_flag_url.yaml")
     assert_success(result, 3)
     assert fake_download_all["calls"] == []
+
+
+def test_server_error_without_message(runner, monkeypatch):
+    def fail(*args, **kwargs):
+        raise SentinelAPIError()
+
+    monkeypatch.setattr(SentinelAPI, "query", fail)
+    result = invoke(runner, CREDENTIALS)
+    assert assert_error(result, 1) == "Error: SentinelAPIError"
+
+
+def test_unwritable_output_path(runner, tmp_path):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("")
+    args = ["-g", MAP, "-s", "20151219", "-e", "20151228", "--sentinel", "2", "-f", "--path", str(blocker / "sub")]
+    result = invoke(runner, CREDENTIALS + args, "dhus-2018/test_footprints_cli.yaml")
+    assert_error(result, 1, "a_file")
