@@ -8,16 +8,20 @@ and the conversions (:mod:`sentinelsat.conversions`).
 from __future__ import annotations
 
 import logging
+import time
 import warnings
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Dict, List, Optional, Tuple, Union
+from typing import Any, Dict, Iterable, List, Optional, Set, Tuple, Union
 from urllib.parse import quote
 
 from . import __version__, conversions, query as query_language
-from .exceptions import SentinelAPIError
+from .bulk import Batch, unique_ids
+from .download import ProductDownload
+from .exceptions import SentinelAPIError, ServerLimitError
+from .integrity import check_files
 from .parsing import parse_odata_response, parse_opensearch_response
-from .sessions import check_response, create_session, decode_json, send, server_message
+from .sessions import create_session, decode_json, default_retry, send, server_message
 
 logger = logging.getLogger(__name__)
 
@@ -52,12 +56,16 @@ class SentinelAPI:
         Results per search request: 100, the most DHuS servers allow.
     query_concurrency : int
         Search pages requested at the same time once the first page gave the total (4).
+    retry_backoff : float
+        Base of the exponential wait, in seconds, between retries of failed requests and
+        downloads (0.5). Set it before creating the instance.
     timeout : float or tuple or None
         The timeout passed to every request.
     """
 
     page_size = 100
     query_concurrency = 4
+    retry_backoff = 0.5
 
     def __init__(
         self,
@@ -68,7 +76,9 @@ class SentinelAPI:
         timeout: Timeout = None,
     ) -> None:
         self.user = user
-        self.session = create_session(user, password, "sentinelsat/" + __version__)
+        self.session = create_session(
+            user, password, "sentinelsat/" + __version__, default_retry(self.retry_backoff)
+        )
         self.api_url = api_url if api_url.endswith("/") else api_url + "/"
         self.show_progressbars = show_progressbars
         self.timeout = timeout
@@ -291,6 +301,138 @@ class SentinelAPI:
                 response,
             )
         return parse_odata_response(decode_json(response), full=full)
+
+    # ------------------------------------------------------------------ downloads
+    def download(self, id: str, directory_path: str = ".", checksum: bool = True) -> Dict[str, Any]:
+        """Download a product, resuming a previous partial download.
+
+        The file is named after the product's title with the extension the server gives it
+        (``.zip`` for SAFE products), e.g. ``S1A_EW_GRDM_1SDH_..._C71E.zip``. It is written as
+        ``<name>.incomplete`` and renamed once complete and verified. A correct copy already
+        in the directory is not downloaded again. An offline product is not downloaded:
+        its retrieval from the long term archive is triggered instead.
+
+        Parameters
+        ----------
+        id : str
+            The product's UUID.
+        directory_path : str, optional
+            Where to put the file (created if missing); the current directory by default.
+        checksum : bool, optional
+            Verify the file's MD5 checksum against the server's (``True`` by default). The
+            data is hashed while it is written, so this costs no second pass over the file.
+
+        Returns
+        -------
+        dict
+            The product's OData info (see :meth:`get_product_odata`) plus ``path`` (``None``
+            for an offline product) and ``downloaded_bytes`` (bytes transferred by this call).
+
+        Raises
+        ------
+        InvalidChecksumError
+            The downloaded data does not match the server's checksum (nothing is left under
+            the final name, and the corrupt data is deleted).
+        SentinelAPILTAError
+            The server refused to retrieve an offline product (quota exceeded, not
+            accepted).
+        SentinelAPIError
+            Any other server or connection failure; the partial file is kept.
+        OSError
+            The file could not be written (e.g. the disk is full); the partial file is kept.
+        """
+        info = self.get_product_odata(id)
+        for attempt in range(1, 6):
+            try:
+                return ProductDownload(self, info, directory_path, checksum).run()[0]
+            except ServerLimitError:
+                if attempt == 5:
+                    raise
+                logger.info("The server's download limit is reached; retrying %s", info.get("title"))
+                time.sleep(max(1.0, self.retry_backoff * 2 ** attempt))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def download_all(
+        self,
+        products: Iterable[str],
+        directory_path: str = ".",
+        max_attempts: int = 10,
+        checksum: bool = True,
+        n_concurrent_dl: int = 4,
+    ) -> Tuple[Dict[str, Dict[str, Any]], Dict[str, Dict[str, Any]], Set[str]]:
+        """Download several products, several at a time.
+
+        Each product is downloaded as by :meth:`download`. A failed download is retried,
+        continuing from its partial file, up to ``max_attempts`` times; a refusal of the
+        long term archive and client errors (unknown id, wrong credentials) are not
+        retried. When the server says the user's concurrent downloads are exhausted, the
+        download waits for a free slot instead of failing. Ctrl-C stops everything at once
+        and keeps the partial files for the next run.
+
+        Parameters
+        ----------
+        products : iterable of str
+            Product ids: the result of :meth:`query`, a list, a pandas index...
+        directory_path : str, optional
+            Where to put the files; the current directory by default.
+        max_attempts : int, optional
+            Attempts per product (10 by default).
+        checksum : bool, optional
+            Verify each file's MD5 checksum (``True`` by default).
+        n_concurrent_dl : int, optional
+            Downloads running at the same time (4 by default, the limit of the Copernicus
+            Open Access Hub per user).
+
+        Returns
+        -------
+        downloaded : dict
+            Product id → :meth:`download` result for every product now on disk.
+        triggered : dict
+            Product id → product info for offline products whose retrieval from the long
+            term archive was triggered.
+        failed : set
+            Ids of the products that could not be downloaded.
+
+        Raises
+        ------
+        SentinelAPIError
+            The last error, if every product failed.
+        OSError
+            A file could not be written (e.g. the disk is full).
+        """
+        ids = unique_ids(products)
+        return Batch(self, directory_path, max_attempts, checksum, n_concurrent_dl).run(ids)
+
+    def check_files(
+        self,
+        paths: Optional[Iterable[str]] = None,
+        ids: Optional[Iterable[str]] = None,
+        directory: Optional[str] = None,
+        delete: bool = False,
+    ) -> Dict[str, List[Dict[str, Any]]]:
+        """Verify the size and MD5 checksum of product files against the server.
+
+        Parameters
+        ----------
+        paths : list of str, optional
+            Product files to check; their products are found on the server by name.
+        ids : list of str, optional
+            Product ids whose files are to be found in ``directory``.
+        directory : str, optional
+            Where the files of ``ids`` are.
+        delete : bool, optional
+            Delete the corrupt files (``False`` by default).
+
+        Returns
+        -------
+        dict
+            Path → OData infos of the matching server products, for every file that is
+            missing, or matches none of them in size and checksum. When several server
+            products carry the same name, a file matching any of them is correct (a
+            warning is logged). A file whose name no server product has is reported with
+            an empty list and never deleted.
+        """
+        return check_files(self, paths, ids, directory, delete)
 
     # ------------------------------------------------------------------ conversions
     to_geojson = staticmethod(conversions.to_geojson)

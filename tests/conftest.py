@@ -3,14 +3,20 @@ from __future__ import annotations
 
 import pathlib
 import re
+import threading
 
 import pytest
 import vcr
+from hypothesis import settings
 from requests.adapters import HTTPAdapter
 from vcr.serializers import yamlserializer
 
 from sentinelsat import SentinelAPI
 from sentinelsat.sessions import default_retry
+
+# bounded and reproducible property-based tests
+settings.register_profile("ci", max_examples=150, derandomize=True, deadline=2000, print_blob=True)
+settings.load_profile("ci")
 
 FIXTURES = pathlib.Path(__file__).parent / "fixtures"
 CASSETTES = FIXTURES / "cassettes"
@@ -75,18 +81,36 @@ recordings.register_serializer("binary_yaml", BinaryBodySerializer)
 recordings.register_matcher("range", _range_matcher)
 
 
-def without_retry_delays(api: SentinelAPI) -> SentinelAPI:
-    """Keep the retry policy but drop the waits between attempts."""
-    adapter = HTTPAdapter(max_retries=default_retry(backoff_factor=0))
+class ReplayAdapter(HTTPAdapter):
+    """Sends one request at a time: vcrpy's replay is not thread-safe, and a race in it can
+    make a request of a concurrent batch escape to the (blocked) network. Bodies are still
+    read concurrently, and the API's threads, ordering and pooling are unchanged."""
+
+    _lock = threading.Lock()
+
+    def send(self, request, **kwargs):
+        with self._lock:
+            return super().send(request, **kwargs)
+
+
+def for_replay(api: SentinelAPI) -> SentinelAPI:
+    """Prepare a client for recorded exchanges: serialised sends, no waits between retries."""
+    adapter = ReplayAdapter(max_retries=default_retry(backoff_factor=0))
     api.session.mount("http://", adapter)
     api.session.mount("https://", adapter)
     return api
 
 
+def replay_api(api_url: str = "https://scihub.copernicus.eu/apihub/", **kwargs) -> SentinelAPI:
+    """A client for recorded exchanges of the server at ``api_url``."""
+    kwargs.setdefault("show_progressbars", False)
+    return for_replay(SentinelAPI("mock_user", "mock_password", api_url, **kwargs))
+
+
 @pytest.fixture
 def api() -> SentinelAPI:
     """A client for the recorded Copernicus Open Access Hub exchanges."""
-    return without_retry_delays(SentinelAPI("mock_user", "mock_password", show_progressbars=False))
+    return replay_api()
 
 
 def record_requests(api: SentinelAPI) -> list:

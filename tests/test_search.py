@@ -4,7 +4,7 @@ from datetime import date, datetime
 
 import pytest
 
-from conftest import recordings
+from conftest import for_replay, recordings, replay_api
 from sentinelsat import SentinelAPI, SentinelAPIError, geojson_to_wkt, read_geojson
 
 SMALL_AOI = "POLYGON((0 0,1 1,0 1,0 0))"
@@ -188,7 +188,7 @@ def test_query_raw_is_deprecated_alias(api):
 
 
 def test_large_query_shows_progress(capsys):
-    api = SentinelAPI("mock_user", "mock_password", show_progressbars=True)
+    api = replay_api(show_progressbars=True)
     with recordings.use_cassette("dhus-2018/test_large_query.yaml"):
         api.query(LARGE_AOI, LARGE_DATES)
     err = capsys.readouterr().err
@@ -211,5 +211,5 @@ def test_progressbar_customised_by_overriding_tqdm():
             return super()._tqdm(**dict(kwargs, disable=True))
 
     with recordings.use_cassette("dhus-2018/test_large_query.yaml"):
-        MyAPI("mock_user", "mock_password").query(LARGE_AOI, LARGE_DATES)
+        for_replay(MyAPI("mock_user", "mock_password")).query(LARGE_AOI, LARGE_DATES)
     assert bars and bars[0]["total"] == 290

@@ -1,0 +1,158 @@
+"""Downloading many products: concurrency, retries and the server's download limits."""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Set, Tuple
+
+from .download import Cancelled, ProductDownload
+from .exceptions import SentinelAPIError, SentinelAPILTAError, ServerLimitError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .sentinel import SentinelAPI
+
+logger = logging.getLogger(__name__)
+
+Outcome = Tuple[str, Any]  # ("downloaded" | "triggered", info) or ("failed", exception)
+
+
+def unique_ids(products: Iterable[Any]) -> List[str]:
+    """Product ids from a ``query()`` result, a list, a pandas index...; duplicates removed."""
+    if isinstance(products, str):
+        products = [products]
+    return [str(product_id) for product_id in dict.fromkeys(products)]
+
+
+def is_permanent(error: SentinelAPIError) -> bool:
+    """Errors a retry cannot fix: refused LTA requests and client errors (unknown id, 401)."""
+    if isinstance(error, SentinelAPILTAError):
+        return True
+    status = getattr(error.response, "status_code", None)
+    return status is not None and 400 <= status < 500 and status not in (408, 429)
+
+
+class Batch:
+    """Downloads a list of products with a pool of workers.
+
+    Parameters
+    ----------
+    api : SentinelAPI
+    directory : str
+    max_attempts : int
+        Attempts per product before it is given up.
+    checksum : bool
+    n_concurrent_dl : int
+        Downloads running at the same time.
+    """
+
+    #: Longest total time a product waits for a free download slot on the server.
+    max_limit_wait = 3600.0
+
+    def __init__(
+        self, api: "SentinelAPI", directory: str, max_attempts: int, checksum: bool, n_concurrent_dl: int
+    ) -> None:
+        if max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1, got {!r}".format(max_attempts))
+        if n_concurrent_dl < 1:
+            raise ValueError("n_concurrent_dl must be at least 1, got {!r}".format(n_concurrent_dl))
+        self.api = api
+        self.directory = directory
+        self.max_attempts = max_attempts
+        self.checksum = checksum
+        self.n_concurrent_dl = n_concurrent_dl
+        self.cancel = threading.Event()
+        self.slot_freed = threading.Condition()
+
+    def run(self, ids: List[str]) -> Tuple[Dict[str, Any], Dict[str, Any], Set[str]]:
+        """Download every product; return ``(downloaded, triggered, failed)``.
+
+        Raises
+        ------
+        SentinelAPIError
+            The last error, if every product failed.
+        OSError
+            A local file could not be written (e.g. disk full); the batch stops.
+        KeyboardInterrupt
+            The batch stops at once; partial downloads are kept for the next run.
+        """
+        outcomes: Dict[str, Outcome] = {}
+        logger.info("Downloading %d products, %d at a time", len(ids), min(len(ids), self.n_concurrent_dl))
+        with self.api._tqdm(desc="Downloading products", total=len(ids), unit="product") as overall:
+            pool = ThreadPoolExecutor(self.n_concurrent_dl, thread_name_prefix="sentinelsat-download")
+            try:
+                pending = {pool.submit(self._product, product_id): product_id for product_id in ids}
+                while pending:
+                    done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        outcomes[pending.pop(future)] = future.result()
+                        overall.update(1)
+            except BaseException:
+                self.cancel.set()
+                with self.slot_freed:
+                    self.slot_freed.notify_all()
+                raise
+            finally:
+                pool.shutdown(wait=True, cancel_futures=True)
+        return self._summarise(ids, outcomes)
+
+    def _summarise(self, ids: List[str], outcomes: Dict[str, Outcome]):
+        downloaded, triggered, failed = {}, {}, set()
+        last_error: Optional[BaseException] = None
+        for product_id in ids:
+            kind, value = outcomes[product_id]
+            if kind == "downloaded":
+                downloaded[product_id] = value
+            elif kind == "triggered":
+                triggered[product_id] = value
+            else:
+                failed.add(product_id)
+                last_error = value
+        if ids and len(failed) == len(ids) and last_error is not None:
+            raise last_error
+        logger.info("%d downloaded, %d triggered from the long term archive, %d failed",
+                    len(downloaded), len(triggered), len(failed))
+        return downloaded, triggered, failed
+
+    def _product(self, product_id: str) -> Outcome:
+        """Download one product with retries; never raises for server-side failures."""
+        attempts, waited = 0, 0.0
+        while True:
+            try:
+                info = self.api.get_product_odata(product_id)
+                result, was_triggered = ProductDownload(
+                    self.api, info, self.directory, self.checksum, self.cancel
+                ).run()
+                self._release_slot()
+                return ("triggered" if was_triggered else "downloaded"), result
+            except ServerLimitError as error:
+                if waited >= self.max_limit_wait:
+                    return "failed", error
+                waited += self._wait_for_slot(error)
+            except SentinelAPIError as error:
+                attempts += 1
+                if is_permanent(error) or attempts >= self.max_attempts:
+                    logger.error("Giving up %s after %d attempt(s): %s", product_id, attempts, error)
+                    self._release_slot()
+                    return "failed", error
+                logger.warning("Attempt %d of %d for %s failed: %s", attempts, self.max_attempts, product_id, error)
+                self._pause(self.api.retry_backoff * attempts)
+
+    def _wait_for_slot(self, error: ServerLimitError) -> float:
+        """Wait until one of our downloads ends (or a while, for flows held elsewhere)."""
+        logger.debug("Server download limit reached, waiting: %s", error.msg)
+        started = time.monotonic()
+        with self.slot_freed:
+            self.slot_freed.wait(timeout=max(1.0, 10 * self.api.retry_backoff))
+        if self.cancel.is_set():
+            raise Cancelled()
+        return time.monotonic() - started
+
+    def _release_slot(self) -> None:
+        with self.slot_freed:
+            self.slot_freed.notify_all()
+
+    def _pause(self, seconds: float) -> None:
+        if self.cancel.wait(seconds):
+            raise Cancelled()

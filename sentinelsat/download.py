@@ -1,0 +1,409 @@
+"""The download engine for a single product: lock, resume, hash while writing, verify, rename.
+
+A product is written to ``<title><extension>.incomplete`` and renamed to its final name only
+once it is complete and (with ``checksum=True``) its MD5 matches the server's. A file under
+a final name is therefore always complete. The partial file is locked while it is written, so
+two processes (or threads) downloading the same product into the same directory take turns
+instead of corrupting each other's data.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import queue
+import re
+import threading
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, BinaryIO, Dict, Iterator, Optional, Tuple
+
+import requests
+
+from .exceptions import InvalidChecksumError, SentinelAPIError, SentinelAPILTAError, ServerLimitError
+from .files import (
+    CHUNK_SIZE,
+    DEFAULT_EXTENSION,
+    PARTIAL_SUFFIX,
+    checksums_match,
+    extension_for,
+    filename_from_disposition,
+    locked_file,
+    md5_of_file,
+    product_files,
+    safe_name,
+)
+from .sessions import send, server_message
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .sentinel import SentinelAPI
+
+logger = logging.getLogger(__name__)
+
+_CONTENT_RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+|\*)$")
+_QUEUE_DEPTH = 8
+
+
+class Cancelled(KeyboardInterrupt):
+    """Raised inside a download when the user interrupted a batch (Ctrl-C)."""
+
+
+class TransferError(SentinelAPIError):
+    """The connection broke while the product's body was being received.
+
+    ``progressed`` tells whether the attempt wrote any new byte before it failed.
+    """
+
+    def __init__(self, msg: Optional[str] = None, response: Any = None, progressed: bool = False) -> None:
+        super().__init__(msg, response)
+        self.progressed = progressed
+
+
+def classify_refusal(response: requests.Response, offline: bool = False) -> SentinelAPIError:
+    """The exception for a refused product request.
+
+    Parameters
+    ----------
+    response : requests.Response
+        The server's answer (403, 500, 503...).
+    offline : bool, optional
+        Whether the product is offline, i.e. the request asked for its retrieval from the
+        long term archive.
+
+    Returns
+    -------
+    SentinelAPIError
+        A :class:`ServerLimitError` for a 403 naming the user's concurrent flows (retry
+        later); a :class:`SentinelAPILTAError` for a 403 about the retrieval quota and for
+        any refusal (403, 500, 503) of an offline product; a plain
+        :class:`SentinelAPIError` otherwise.
+    """
+    message = server_message(response)
+    lowered = message.lower()
+    if response.status_code == 403 and "concurrent flows" in lowered:
+        return ServerLimitError(message, response)
+    if (response.status_code == 403 and "quota" in lowered) or (
+        offline and response.status_code in (403, 500, 503)
+    ):
+        return SentinelAPILTAError(message, response)
+    return SentinelAPIError(message, response)
+
+
+class ProductDownload:
+    """Download one product into a directory.
+
+    Parameters
+    ----------
+    api : SentinelAPI
+        Provides the session, timeout, progress bars and URLs.
+    info : dict
+        The product's OData info (``get_product_odata``).
+    directory : str
+        Target directory (created if missing).
+    checksum : bool, optional
+        Verify the MD5 checksum (``True`` by default).
+    cancel : threading.Event, optional
+        When set, the transfer stops at the next chunk and the partial file is kept.
+    """
+
+    #: Attempts in a row that receive no new byte before a broken transfer is given up.
+    max_stalled_attempts = 3
+
+    def __init__(
+        self,
+        api: "SentinelAPI",
+        info: Dict[str, Any],
+        directory: str,
+        checksum: bool = True,
+        cancel: Optional[threading.Event] = None,
+    ) -> None:
+        self.api = api
+        self.info = info
+        self.directory = directory
+        self.checksum = checksum
+        self.cancel = cancel or threading.Event()
+        self.name = safe_name(info.get("title"), str(info["id"]))
+        self.size: Optional[int] = info.get("size")
+        self.offline = not info.get("Online", True)
+
+    def run(self) -> Tuple[Dict[str, Any], bool]:
+        """Download the product, or trigger its retrieval if it is offline.
+
+        Returns
+        -------
+        tuple of (dict, bool)
+            The product info plus ``path`` (``None`` if only triggered) and
+            ``downloaded_bytes``; and whether the retrieval of an offline product from the
+            long term archive was triggered instead of a download.
+
+        Raises
+        ------
+        InvalidChecksumError
+            The downloaded data does not match the server's checksum (it is deleted).
+        SentinelAPILTAError
+            The server refused to retrieve an offline product.
+        ServerLimitError
+            The server refused because the user's concurrent downloads are exhausted.
+        SentinelAPIError
+            Any other failure; the partial file is kept for the next attempt.
+        OSError
+            The file could not be written (e.g. disk full); the partial file is kept.
+        """
+        os.makedirs(self.directory, exist_ok=True)
+        result = dict(self.info, path=None, downloaded_bytes=0)
+        stalled = 0
+        while True:
+            try:
+                triggered = self._attempt(result)
+                return result, triggered
+            except TransferError as error:
+                stalled = 0 if error.progressed else stalled + 1
+                if stalled >= self.max_stalled_attempts:
+                    raise
+                logger.info("Transfer of %s interrupted (%s); resuming", self.name, error.msg)
+
+    # -------------------------------------------------------------- files on disk
+    @contextmanager
+    def _locked_partial(self) -> Iterator[Tuple[BinaryIO, str]]:
+        """Lock the product's partial file (an existing one, or a new ``.zip.incomplete``)."""
+        while True:
+            existing = product_files(self.directory, self.name, partial=True)
+            path = existing[0] if existing else os.path.join(
+                self.directory, self.name + DEFAULT_EXTENSION + PARTIAL_SUFFIX
+            )
+            with locked_file(path, self.cancel.is_set) as handle:
+                if not os.path.exists(path):  # renamed by its previous holder meanwhile
+                    continue
+                yield handle, path
+                return
+
+    def _complete_copy(self) -> Optional[str]:
+        """The path of a correct copy of the product already on disk, if any."""
+        for path in product_files(self.directory, self.name):
+            if self.size is not None and os.path.getsize(path) != self.size:
+                continue
+            if not self.checksum or self._verify_file(path):
+                logger.info("Skipping %s: already downloaded to %s", self.name, path)
+                return path
+            logger.warning("%s exists but its checksum is wrong: downloading it again", path)
+        return None
+
+    def _verify_file(self, path: str) -> bool:
+        with self.api._tqdm(
+            desc="MD5 checksumming " + os.path.basename(path), total=os.path.getsize(path),
+            unit="B", unit_scale=True, unit_divisor=1024, leave=False,
+        ) as progress:
+            return checksums_match(self.info.get("md5"), md5_of_file(path, progress).hexdigest())
+
+    # -------------------------------------------------------------- one attempt
+    def _attempt(self, result: Dict[str, Any]) -> bool:
+        with self._locked_partial() as (handle, partial):
+            complete = self._complete_copy()
+            if complete is not None:
+                _remove_if_empty(partial)
+                result["path"] = complete
+                return False
+            if self.offline and self._trigger_retrieval():
+                _remove_if_empty(partial)
+                return True
+            offset, digest = self._usable_prefix(handle)
+            if offset == self.size:  # complete, but its download was killed before the rename
+                result["path"] = self._finish(handle, partial, partial[: -len(PARTIAL_SUFFIX)], digest, 0)
+                return False
+            response = self._request(offset)
+            try:
+                if response.status_code == 202:  # went offline since its info was read
+                    _remove_if_empty(partial)
+                    return True
+                final, partial = self._name_from_response(response, partial)
+                digest, written = self._receive(response, handle, offset, result)
+            finally:
+                response.close()
+            result["path"] = self._finish(handle, partial, final, digest, written)
+            return False
+
+    def _usable_prefix(self, handle: BinaryIO) -> Tuple[int, Optional[str]]:
+        """Bytes of the partial file to keep, and the MD5 of a complete one.
+
+        A partial file that cannot be part of the product (larger than it, or complete but
+        with the wrong checksum) is emptied."""
+        size = os.fstat(handle.fileno()).st_size
+        if self.size is None or size < self.size:
+            return size, None
+        if size == self.size:
+            if not self.checksum:
+                return size, None
+            digest = md5_of_file(handle.name).hexdigest()
+            if checksums_match(self.info.get("md5"), digest):
+                return size, digest
+        logger.warning("Discarding %s: it does not match the product", handle.name)
+        handle.truncate(0)
+        return 0, None
+
+    def _trigger_retrieval(self) -> bool:
+        """Ask for an offline product; True if its retrieval was accepted (202), False if
+        it turned out to be online. Asks for two bytes only, as DHuS clients do."""
+        response = self._request(None, "bytes=0-1")
+        response.close()
+        if response.status_code == 202:
+            logger.info("Triggered the retrieval of offline product %s from the long term archive", self.name)
+            return True
+        logger.info("Offline product %s is available again: downloading it", self.name)
+        self.offline = False
+        return False
+
+    def _request(self, offset: Optional[int], byte_range: Optional[str] = None) -> requests.Response:
+        url = self.api._odata_url(self.info["id"], "/$value")
+        byte_range = byte_range or ("bytes={}-".format(offset) if offset else None)
+        headers = {"Range": byte_range} if byte_range else {}
+        response = send(self.api.session, "GET", url, headers=headers, stream=True, timeout=self.api.timeout)
+        if response.status_code in (200, 202, 206):
+            return response
+        response.close()
+        if response.status_code == 416 and offset:
+            return self._request(0)
+        raise classify_refusal(response, self.offline)
+
+    def _name_from_response(self, response: requests.Response, partial: str) -> Tuple[str, str]:
+        """Final and partial paths, with the extension the server gives the product."""
+        server_filename = filename_from_disposition(response.headers.get("Content-Disposition"))
+        final = os.path.join(self.directory, self.name + extension_for(self.info.get("title"), server_filename))
+        if partial != final + PARTIAL_SUFFIX:
+            os.replace(partial, final + PARTIAL_SUFFIX)  # the lock follows the file
+        return final, final + PARTIAL_SUFFIX
+
+    def _receive(
+        self, response: requests.Response, handle: BinaryIO, offset: int, result: Dict[str, Any]
+    ) -> Tuple[Optional[str], int]:
+        """Write the body after the kept prefix, or from the start if the server ignored
+        the range (never appending a whole body). Return the MD5 of the whole file (if
+        checksumming) and the number of bytes written."""
+        if response.status_code != 206 or _range_start(response) != offset:
+            if response.status_code == 206:
+                raise TransferError("The server resumed at an unexpected offset", response)
+            offset = 0
+        handle.truncate(offset)
+        handle.seek(offset)
+        digest = md5_of_file(handle.name, limit=offset) if self.checksum else None
+        with self.api._tqdm(
+            desc=self.name, total=self.size, initial=offset, unit="B", unit_scale=True,
+            unit_divisor=1024, leave=False,
+        ) as progress:
+            limit = None if self.size is None else self.size - offset
+            written = _copy_body(response, handle, digest, progress, self.cancel, limit, result)
+        return (digest.hexdigest() if digest is not None else None), written
+
+    def _finish(self, handle: BinaryIO, partial: str, final: str, digest: Optional[str], written: int) -> str:
+        """Check size and checksum, then give the partial file its final name."""
+        handle.flush()
+        os.fsync(handle.fileno())
+        size = os.fstat(handle.fileno()).st_size
+        if self.size is not None and size != self.size:
+            raise TransferError(
+                "Download of {} incomplete: {} of {} bytes".format(self.name, size, self.size),
+                progressed=written > 0,
+            )
+        if self.checksum and not checksums_match(self.info.get("md5"), digest or ""):
+            os.remove(partial)
+            raise InvalidChecksumError(
+                "The MD5 checksum of {} ({}) does not match the server's ({}); the corrupt "
+                "download was deleted".format(self.name, digest, self.info.get("md5"))
+            )
+        os.replace(partial, final)
+        logger.info("Downloaded %s to %s", self.name, final)
+        return final
+
+
+def _remove_if_empty(path: str) -> None:
+    try:
+        if os.path.getsize(path) == 0:
+            os.remove(path)
+    except FileNotFoundError:
+        pass
+
+
+def _range_start(response: requests.Response) -> int:
+    match = _CONTENT_RANGE.match(response.headers.get("Content-Range", "").strip())
+    return int(match.group(1)) if match else -1
+
+
+def _copy_body(
+    response: requests.Response,
+    handle: BinaryIO,
+    digest: Optional["hashlib._Hash"],
+    progress: Any,
+    cancel: threading.Event,
+    limit: Optional[int],
+    result: Dict[str, Any],
+) -> int:
+    """Stream the body into ``handle``; a second thread writes and hashes the chunks so that
+    hashing overlaps with receiving. Never reads more than ``limit`` bytes."""
+    writer = _HashingWriter(handle, digest, progress)
+    received = 0
+    try:
+        for chunk in response.iter_content(CHUNK_SIZE):
+            if cancel.is_set():
+                raise Cancelled()
+            if limit is not None and received + len(chunk) >= limit:
+                if received + len(chunk) > limit:
+                    logger.warning("The server sent more than the product's size; the excess is ignored")
+                writer.put(chunk[: limit - received])
+                received = limit
+                break
+            writer.put(chunk)
+            received += len(chunk)
+    except requests.exceptions.RequestException as error:
+        written = writer.close()
+        result["downloaded_bytes"] += written
+        raise TransferError(
+            "Connection lost after {} bytes: {}".format(written, error), response, progressed=written > 0
+        ) from error
+    except BaseException:
+        result["downloaded_bytes"] += writer.close(suppress=True)
+        raise
+    written = writer.close()
+    result["downloaded_bytes"] += written
+    return written
+
+
+class _HashingWriter:
+    """Writes (and hashes) chunks in a background thread, so they overlap with the network."""
+
+    def __init__(self, handle: BinaryIO, digest: Optional["hashlib._Hash"], progress: Any) -> None:
+        self.handle = handle
+        self.digest = digest
+        self.progress = progress
+        self.written = 0
+        self.error: Optional[BaseException] = None
+        self.chunks: "queue.Queue[Optional[bytes]]" = queue.Queue(maxsize=_QUEUE_DEPTH)
+        self.thread = threading.Thread(target=self._run, name="sentinelsat-writer", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while True:
+            chunk = self.chunks.get()
+            if chunk is None:
+                return
+            if self.error is not None:
+                continue  # drain the queue so the producer never blocks
+            try:
+                self.handle.write(chunk)
+                if self.digest is not None:
+                    self.digest.update(chunk)
+                self.written += len(chunk)
+                self.progress.update(len(chunk))
+            except BaseException as error:  # handed to the producer
+                self.error = error
+
+    def put(self, chunk: bytes) -> None:
+        """Queue a chunk; raises the writer's error (e.g. disk full) if it failed."""
+        if self.error is not None:
+            raise self.error
+        self.chunks.put(chunk)
+
+    def close(self, suppress: bool = False) -> int:
+        """Wait until everything queued is written; return the bytes written."""
+        self.chunks.put(None)
+        self.thread.join()
+        if self.error is not None and not suppress:
+            raise self.error
+        return self.written

@@ -1,0 +1,128 @@
+"""Verifying product files on disk against the server's sizes and checksums."""
+from __future__ import annotations
+
+import logging
+import os
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional
+
+from .files import DEFAULT_EXTENSION, checksums_match, md5_of_file, product_files, safe_name
+from .query import check_query_length
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .sentinel import SentinelAPI
+
+logger = logging.getLogger(__name__)
+
+Info = Dict[str, Any]
+
+
+def check_files(
+    api: "SentinelAPI",
+    paths: Optional[Iterable[str]] = None,
+    ids: Optional[Iterable[str]] = None,
+    directory: Optional[str] = None,
+    delete: bool = False,
+) -> Dict[str, List[Info]]:
+    """Verify product files on disk; see :meth:`SentinelAPI.check_files`."""
+    if paths is not None and ids is not None:
+        raise ValueError("Give either paths or ids (with a directory), not both")
+    if ids is not None:
+        if directory is None:
+            raise ValueError("Checking by ids needs the directory the files are in")
+        expected = _expected_files_for_ids(api, list(ids), directory)
+    elif paths is not None:
+        expected = _expected_files_for_paths(api, list(paths))
+    else:
+        raise ValueError("Give the file paths, or the product ids and their directory")
+    corrupt = _verify(api, expected)
+    if delete:
+        for path, infos in corrupt.items():
+            if infos and os.path.exists(path):
+                logger.info("Deleting corrupt file %s", path)
+                os.remove(path)
+    return corrupt
+
+
+def _expected_files_for_ids(api: "SentinelAPI", ids: List[str], directory: str) -> Dict[str, List[Info]]:
+    with ThreadPoolExecutor(max(1, min(api.query_concurrency, len(ids)))) as pool:
+        infos = list(pool.map(api.get_product_odata, ids))
+    expected: Dict[str, List[Info]] = {}
+    for info in infos:
+        name = safe_name(info.get("title"), str(info["id"]))
+        found = product_files(directory, name) or [os.path.join(directory, name + DEFAULT_EXTENSION)]
+        for path in found:
+            expected.setdefault(path, []).append(info)
+    return expected
+
+
+def _product_name(path: str) -> str:
+    """The product title a file is named after: its name up to the first dot."""
+    return os.path.basename(path).split(".", 1)[0]
+
+
+def _expected_files_for_paths(api: "SentinelAPI", paths: List[str]) -> Dict[str, List[Info]]:
+    names = {path: _product_name(path) for path in paths}
+    ids_by_name: Dict[str, List[str]] = {}
+    for batch in _name_batches(list(dict.fromkeys(names.values()))):
+        for product_id, attributes in api.query(raw=" OR ".join(batch)).items():
+            title = attributes.get("identifier") or attributes.get("title")
+            ids_by_name.setdefault(title, []).append(product_id)
+    all_ids = sorted({pid for ids in ids_by_name.values() for pid in ids})
+    with ThreadPoolExecutor(max(1, min(api.query_concurrency, len(all_ids) or 1))) as pool:
+        infos = dict(zip(all_ids, pool.map(api.get_product_odata, all_ids)))
+    expected = {}
+    for path, name in names.items():
+        expected[path] = [infos[pid] for pid in ids_by_name.get(name, [])]
+        if not expected[path]:
+            logger.warning("No product named %s found on the server", name)
+    return expected
+
+
+def _name_batches(names: List[str]) -> Iterable[List[str]]:
+    """Group names into OR-queries short enough for the server."""
+    batch: List[str] = []
+    for name in names:
+        if batch and check_query_length(" OR ".join(batch + [name])) > 0.9:
+            yield batch
+            batch = []
+        batch.append(name)
+    if batch:
+        yield batch
+
+
+def _verify(api: "SentinelAPI", expected: Dict[str, List[Info]]) -> Dict[str, List[Info]]:
+    """Map each file that is missing, unknown or does not match any of its products to those
+    products."""
+    corrupt: Dict[str, List[Info]] = {}
+    to_hash: Dict[str, List[Info]] = {}
+    for path, infos in expected.items():
+        if not os.path.isfile(path):
+            logger.info("%s is missing", path)
+            corrupt[path] = infos
+            continue
+        same_size = [info for info in infos if info.get("size") == os.path.getsize(path)]
+        if same_size:
+            to_hash[path] = same_size
+        else:
+            corrupt[path] = infos
+    for path, infos in expected.items():
+        if len(infos) > 1:
+            logger.warning("%d products on the server are named like %s: any match is accepted", len(infos), path)
+    digests = _hash_files(api, list(to_hash))
+    for path, infos in to_hash.items():
+        if not any(checksums_match(info.get("md5"), digests[path]) for info in infos):
+            corrupt[path] = expected[path]
+    return corrupt
+
+
+def _hash_files(api: "SentinelAPI", paths: List[str]) -> Dict[str, str]:
+    """MD5 of every file, several files at a time (hashlib and file reads release the GIL)."""
+    if not paths:
+        return {}
+    total = sum(os.path.getsize(path) for path in paths)
+    workers = max(1, min(len(paths), os.cpu_count() or 1))
+    with api._tqdm(desc="MD5 checksumming", total=total, unit="B", unit_scale=True, unit_divisor=1024) as progress:
+        with ThreadPoolExecutor(workers, thread_name_prefix="sentinelsat-md5") as pool:
+            digests = pool.map(lambda path: md5_of_file(path, progress).hexdigest(), paths)
+            return dict(zip(paths, digests))
