@@ -15,7 +15,7 @@ from collections import OrderedDict
 
 import pytest
 from click.testing import CliRunner
-from conftest import FIXTURES, recordings
+from conftest import BINARY_BODIES, FIXTURES, for_replay, recordings
 
 import sentinelsat.sentinel
 from sentinelsat import SentinelAPI, SentinelAPIError, __version__
@@ -57,6 +57,19 @@ def clean_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("NETRC", str(home / ".netrc"))
     return home
+
+
+@pytest.fixture(autouse=True)
+def replayable_clients(monkeypatch):
+    """Make the command's client safe for vcrpy replay: serialised sends, no retry waits."""
+    real_init = SentinelAPI.__init__
+
+    def init(self, *args, **kwargs):
+        real_init(self, *args, **kwargs)
+        for_replay(self)
+
+    monkeypatch.setattr(SentinelAPI, "retry_backoff", 0)
+    monkeypatch.setattr(SentinelAPI, "__init__", init)
 
 
 @pytest.fixture
@@ -638,6 +651,75 @@ CLOUD_IDS = [
     "37ecee60-23d8-4ec2-a65f-2de24f51d30e",
     "0848f6b8-5730-4759-850e-fc9945d42296",
 ]
+
+
+# three products of the 2018 recordings; their files are in tests/fixtures/cassettes/data
+PRODUCTS = {
+    "5618ce1b-923b-4df2-81d9-50b53e5aded9": "S1A_WV_OCN__2SSV_20150526T081641_20150526T082418_006090_007E3E_104C",
+    "d8340134-878f-4891-ba4f-4df54f1e3ab4": "S1A_WV_OCN__2SSV_20150526T211029_20150526T211737_006097_007E78_134A",
+    "1f62a176-c980-41dc-b3a1-c735d660c910": "S1A_WV_OCN__2SSH_20150603T092625_20150603T093332_006207_008194_521E",
+}
+OFFLINE = "0cbef871-b908-4410-a197-af0888ad048c"  # in a 2023 recording, retrieval accepted (202)
+
+
+def corrupt_checksums(monkeypatch, ids):
+    """Make the server's MD5 of these products wrong, so that their downloads fail."""
+    real = SentinelAPI.get_product_odata
+
+    def get_product_odata(self, product_id, full=False):
+        info = real(self, product_id, full)
+        return dict(info, md5="0" * 32) if product_id in ids else info
+
+    monkeypatch.setattr(SentinelAPI, "get_product_odata", get_product_odata)
+
+
+def test_download_by_uuid_writes_the_files(runner, tmp_path):
+    out = tmp_path / "downloads"
+    args = CREDENTIALS + ["-d", "--uuid", ",".join(PRODUCTS), "--path", str(out)]
+    with recordings.use_cassette("dhus-2018/test_download_all.yaml", allow_playback_repeats=True):
+        result = runner.invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert search_ids(result) == list(PRODUCTS)
+    assert "Downloaded 3 of 3 products into {}".format(out) in result.stdout
+    assert sorted(os.listdir(out)) == sorted(title + ".zip" for title in PRODUCTS.values())
+    for title in PRODUCTS.values():
+        assert (out / (title + ".zip")).read_bytes() == (BINARY_BODIES / (title + ".zip")).read_bytes()
+
+
+def test_download_with_a_corrupt_product(runner, tmp_path, monkeypatch):
+    bad = "d8340134-878f-4891-ba4f-4df54f1e3ab4"
+    corrupt_checksums(monkeypatch, {bad})
+    args = CREDENTIALS + ["-d", "--uuid", ",".join(PRODUCTS), "--path", str(tmp_path)]
+    with recordings.use_cassette("dhus-2018/test_download_all.yaml", allow_playback_repeats=True):
+        result = runner.invoke(cli, args)
+    assert_error(result, 1, "1 of 3 products failed", "corrupt_scenes.txt")
+    assert "Downloaded 2 of 3 products" in result.stdout
+    assert (tmp_path / "corrupt_scenes.txt").read_text() == "{} : {}\n".format(bad, PRODUCTS[bad])
+    assert not (tmp_path / (PRODUCTS[bad] + ".zip")).exists()
+    for product_id, title in PRODUCTS.items():
+        assert (tmp_path / (title + ".zip")).exists() == (product_id != bad)
+
+
+def test_download_all_products_corrupt(runner, tmp_path, monkeypatch):
+    corrupt_checksums(monkeypatch, set(PRODUCTS))
+    args = CREDENTIALS + ["-d", "--uuid", ",".join(PRODUCTS), "--path", str(tmp_path)]
+    with recordings.use_cassette("dhus-2018/test_download_all.yaml", allow_playback_repeats=True):
+        result = runner.invoke(cli, args)
+    assert_error(result, 1, "checksum")
+    lines = (tmp_path / "corrupt_scenes.txt").read_text().splitlines()
+    assert lines == ["{} : {}".format(product_id, title) for product_id, title in PRODUCTS.items()]
+
+
+def test_download_offline_product_triggers_retrieval(runner, tmp_path):
+    out = tmp_path / "out"
+    args = CREDENTIALS + ["-d", "--uuid", OFFLINE, "--path", str(out), "--url", "https://apihub.copernicus.eu/apihub"]
+    with recordings.use_cassette("dhus-2023/test_download_all_lta.yaml", allow_playback_repeats=True):
+        result = runner.invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert "Downloaded 0 of 1 products" in result.stdout
+    assert "1 products are offline" in result.stdout
+    assert "  {} - S3A_OL_2_LFR_".format(OFFLINE) in result.stdout
+    assert os.listdir(out) == []
 
 
 @pytest.fixture
