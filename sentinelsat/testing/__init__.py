@@ -1,0 +1,35 @@
+"""A local DHuS hub for offline demos, integration tests and benchmarks.
+
+``LocalHub`` is a real threaded HTTP server on 127.0.0.1 that speaks the protocol of the
+Copernicus Open Access Hub (DHuS) as it was recorded: OpenSearch ``search`` (POST form or GET,
+JSON feeds, paging, ``orderby``, a real Solr-subset query evaluator), OData ``Products``
+(short and ``$expand=Attributes``), ``$value`` downloads (HEAD, ``Range``/206/416, ETag = MD5),
+``Online/$value``, quicklooks, HTTP basic authentication, the long term archive (202 Accepted,
+retrieval quota) and the server's limits and failures (see :class:`Faults`)::
+
+    from sentinelsat.testing import LocalHub
+
+    with LocalHub(products=500, latency=0.05) as hub:
+        api = SentinelAPI(hub.user, hub.password, hub.url)
+        hub.faults.drop_after = 1000          # knobs can change while the hub runs
+        assert hub.request_log[-1].status == 200
+
+From the shell: ``sentinelsat-hub serve --port 8080 --products 2000`` or
+``sentinelsat-hub run -- <command>`` (runs the command with ``DHUS_URL``, ``DHUS_USER`` and
+``DHUS_PASSWORD`` set); ``python -m sentinelsat.testing`` is the same command line.
+For pytest: ``pytest_plugins = ["sentinelsat.testing.pytest_plugin"]`` gives the
+``local_hub`` and ``make_local_hub`` fixtures.
+
+The catalogue is deterministic for a seed and a date span (the default span is the 30 days
+up to the current hour).  Product bytes are generated on the fly; the MD5 of a product is
+computed the first time it is needed (OData ``Checksum``, ``ETag``) by streaming its content,
+about 1.5 s per GB, then cached for the process.
+"""
+from __future__ import annotations
+
+from .catalogue import Product
+from .hub import Faults, LocalHub
+from .server import LoggedRequest
+from .solr import Query, QueryError
+
+__all__ = ["Faults", "LocalHub", "LoggedRequest", "Product", "Query", "QueryError"]

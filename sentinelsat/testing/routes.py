@@ -1,0 +1,316 @@
+"""The endpoints of the hub: each takes the hub and a request and returns a :class:`Response`."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import time
+from dataclasses import dataclass, field
+from datetime import timezone
+from email.message import Message
+from typing import TYPE_CHECKING, Callable, Iterable, Optional
+
+from . import odata, opensearch, pages
+from .archive import ACCEPTED, QUOTA_EXCEEDED
+from .content import quicklook_bytes
+from .solr import MAX_QUERY_LENGTH, Query, QueryError, java_urlencoded_length
+
+if TYPE_CHECKING:
+    from .catalogue import Product
+    from .hub import LocalHub
+
+
+@dataclass
+class Request:
+    """A parsed HTTP request."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    form: dict[str, str]
+    headers: Message
+    user: Optional[str] = None
+
+
+@dataclass
+class Response:
+    """An HTTP response; ``chunks`` (with ``length``) streams a body instead of ``body``."""
+
+    status: int
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    body: bytes = b""
+    chunks: Optional[Iterable["bytes | memoryview"]] = None
+    length: Optional[int] = None
+    on_close: Optional[Callable[[], None]] = None
+
+    def close(self) -> None:
+        """Run ``on_close`` once (releases a download slot)."""
+        callback, self.on_close = self.on_close, None
+        if callback is not None:
+            callback()
+
+    @property
+    def content_length(self) -> int:
+        """The ``Content-Length`` to announce."""
+        return len(self.body) if self.length is None else self.length
+
+
+_JSON = ("Content-Type", "application/json")
+_ODATA_V2 = ("DataServiceVersion", "2.0")
+_ODATA_V1 = ("DataServiceVersion", "1.0")
+_NO_CACHE = ("Pragma", "no-cache")
+
+
+def json_response(status: int, document: object, *headers: tuple[str, str]) -> Response:
+    """A JSON response serialised like the server did."""
+    return Response(status, [_JSON, _NO_CACHE, *headers], odata.dumps(document))
+
+
+def html_response(status: int, page: bytes, *headers: tuple[str, str]) -> Response:
+    """An HTML page."""
+    return Response(status, [("Content-Type", "text/html;charset=utf-8"), _NO_CACHE, *headers], page)
+
+
+def text_response(status: int, text: str, *headers: tuple[str, str]) -> Response:
+    """A ``text/plain`` response."""
+    return Response(
+        status, [("Content-Type", "text/plain;charset=utf-8"), _NO_CACHE, *headers], text.encode()
+    )
+
+
+# --------------------------------------------------------------------------- search
+def _paging(request: Request) -> tuple[int, int] | Response:
+    params = {**request.query, **request.form}
+    try:
+        start = int(params.get("start", "0"))
+        rows = int(params.get("rows", "10"))
+    except ValueError:
+        return json_response(400, opensearch.error_feed("Invalid start or rows parameter"))
+    if rows < 0 or rows > opensearch.MAX_ROWS or start < 0:
+        message = f"Invalid rows or start parameter: rows must be between 0 and {opensearch.MAX_ROWS}"
+        return json_response(400, opensearch.error_feed(message))
+    return start, rows
+
+
+def search(hub: "LocalHub", request: Request) -> Response:
+    """``search?format=json&rows=R&start=S[&orderby=...]`` with ``q`` in the form or the URL."""
+    began = time.perf_counter()
+    paging = _paging(request)
+    if isinstance(paging, Response):
+        return paging
+    start, rows = paging
+    params = {**request.query, **request.form}
+    text = params.get("q", "")
+    if java_urlencoded_length(text) > MAX_QUERY_LENGTH:
+        return html_response(500, pages.too_long_query_page(), ("cause-message", pages.SOLR_413_CAUSE))
+    try:
+        query = Query(text, fields=hub.fields)
+        order = opensearch.parse_orderby(params.get("orderby"), hub.fields)
+    except QueryError as error:
+        return json_response(200, opensearch.error_feed(error.message))
+    matches = opensearch.sort_products(query.filter(hub.products), order)
+    feed = opensearch.search_feed(
+        hub.url, text, start, rows, len(matches), matches[start : start + rows], time.perf_counter() - began
+    )
+    return json_response(200, feed, ("Vary", "Accept-Encoding"))
+
+
+# --------------------------------------------------------------------------- odata helpers
+def _invalid_key(key: str, xml: bool = False) -> Response:
+    message = odata.invalid_key_message(key)
+    cause = ("cause-message", f"InvalidKeyException : {message}")
+    if xml:
+        body = odata.xml_error(message).encode()
+        return Response(404, [("Content-Type", "application/xml"), _ODATA_V1, _NO_CACHE, cause], body)
+    return json_response(404, odata.json_error(message), _ODATA_V1, cause)
+
+
+def _xml_failure(status: int, cause: str) -> Response:
+    message = cause.split(" : ", 1)[-1]
+    body = odata.xml_error(message).encode()
+    return Response(
+        status, [("Content-Type", "application/xml"), _ODATA_V1, _NO_CACHE, ("cause-message", cause)], body
+    )
+
+
+def product_entity(hub: "LocalHub", request: Request, key: str) -> Response:
+    """``Products('<id>')?$format=json[&$expand=Attributes]``."""
+    product = hub.find_id(key)
+    if product is None:
+        return _invalid_key(key)
+    expand = "attributes" in request.query.get("$expand", "").lower()
+    document = odata.product_entity(hub.url, product, product.online, product.reported_md5, expand)
+    return json_response(200, document, _ODATA_V2)
+
+
+def product_online(hub: "LocalHub", request: Request, key: str) -> Response:
+    """``Products('<id>')/Online/$value``: ``true`` or ``false``."""
+    product = hub.find_id(key)
+    if product is None:
+        return _invalid_key(key, xml=True)
+    return text_response(200, "true" if product.online else "false", _ODATA_V2)
+
+
+def product_attribute(hub: "LocalHub", request: Request, key: str, name: str) -> Response:
+    """``Products('<id>')/Attributes('<name>')/Value/$value``."""
+    product = hub.find_id(key)
+    if product is None:
+        return _invalid_key(key, xml=True)
+    values = odata.attribute_values(product)
+    if name not in values:
+        return _xml_failure(404, f"InvalidKeyException : Invalid key ({name}) to access Attributes")
+    return text_response(200, values[name][0], _ODATA_V2)
+
+
+def quicklook(hub: "LocalHub", request: Request, key: str) -> Response:
+    """``Products('<id>')/Products('Quicklook')/$value``: a small JPEG."""
+    product = hub.find_id(key)
+    if product is None:
+        return _invalid_key(key, xml=True)
+    data = quicklook_bytes(product.identifier)
+    headers = [
+        ("Content-Type", "image/jpeg"),
+        ("Content-Disposition", f'inline;filename="{product.identifier}-ql.jpg"'),
+        ("Accept-Ranges", "bytes"),
+        ("Content-Range", f"bytes 0-{len(data) - 1}/{len(data)}"),
+        ("ETag", hashlib.md5(data).hexdigest()),
+        _ODATA_V2,
+        _NO_CACHE,
+    ]
+    return Response(200, headers, data)
+
+
+# --------------------------------------------------------------------------- $value
+_RANGE_RE = re.compile(r"^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$", re.IGNORECASE)
+
+
+def parse_range(header: Optional[str], size: int) -> tuple[int, int] | None | str:
+    """Parse a single ``Range: bytes=A-B`` header against ``size`` bytes.
+
+    Returns
+    -------
+    tuple, None or str
+        ``(first, last)`` (inclusive) for a satisfiable range, ``None`` to serve the whole
+        body (no header, several ranges or an invalid one) and ``"unsatisfiable"``.
+    """
+    if not header:
+        return None
+    match = _RANGE_RE.match(header)
+    if not match or not (match.group(1) or match.group(2)):
+        return None
+    first_text, last_text = match.groups()
+    if not first_text:
+        suffix = int(last_text)
+        if suffix == 0 or size == 0:
+            return "unsatisfiable"
+        return max(size - suffix, 0), size - 1
+    first = int(first_text)
+    last = int(last_text) if last_text else size - 1
+    if first >= size or last < first:
+        return "unsatisfiable"
+    return first, min(last, size - 1)
+
+
+def _value_headers(hub: "LocalHub", product: "Product") -> list[tuple[str, str]]:
+    filename = (
+        hub.faults.hostile_filename if hub.faults.hostile_filename is not None else product.download_name
+    )
+    return [
+        ("Content-Type", "application/octet-stream"),
+        ("Content-Disposition", f'inline;filename="{filename}"'),
+        ("Accept-Ranges", "bytes"),
+        ("ETag", product.reported_md5),
+        (
+            "Last-Modified",
+            product.creationdate.astimezone(timezone.utc).strftime("%a, %d %b %Y %H:%M:%S GMT"),
+        ),
+        _ODATA_V2,
+        _NO_CACHE,
+    ]
+
+
+def _offline(hub: "LocalHub", request: Request, product: "Product") -> Optional[Response]:
+    outcome = hub.archive.request(product, request.user or "", hub.faults.lta_delay, hub.faults.lta_quota)
+    if outcome == ACCEPTED:
+        return Response(202, [("Content-Type", "text/plain"), _ODATA_V2, _NO_CACHE])
+    if outcome == QUOTA_EXCEEDED:
+        cause = (
+            f"RetrievalQuotaException : User '{request.user}' offline products retrieval quota "
+            f"exceeded ({hub.faults.lta_quota} fetches max) trigger retrieval"
+        )
+        return _xml_failure(403, cause)
+    return None
+
+
+def product_value(hub: "LocalHub", request: Request, key: str) -> Response:
+    """``Products('<id>')/$value``: the product (200/206/416), 202 if offline, 403 if limited."""
+    product = hub.find_id(key)
+    if product is None:
+        return _invalid_key(key, xml=True)
+    if request.method == "GET" and not product.online:
+        refusal = _offline(hub, request, product)
+        if refusal is not None:
+            return refusal
+    headers = _value_headers(hub, product)
+    wanted = None if hub.faults.ignore_range else parse_range(request.headers.get("Range"), product.size)
+    if wanted == "unsatisfiable":
+        return Response(416, headers + [("Content-Range", f"bytes */{product.size}")])
+    first, last = wanted if isinstance(wanted, tuple) else (0, product.size - 1)
+    status = 206 if isinstance(wanted, tuple) else 200
+    if product.size > 0:
+        headers.append(("Content-Range", f"bytes {first}-{last}/{product.size}"))
+    response = Response(status, headers, length=last - first + 1)
+    if request.method != "GET":
+        return response
+    user = request.user or ""
+    limit = hub.faults.max_concurrent_downloads
+    if not hub.regulator.acquire(user, limit):
+        return _xml_failure(
+            403,
+            "MediaRegulationException : An exception occured while creating a stream: Maximum number "
+            f'of {limit} concurrent flows achieved by the user "{user}"',
+        )
+    response.chunks = hub.served_bytes(product, first, last + 1)
+    response.on_close = lambda: hub.regulator.release(user)
+    return response
+
+
+# --------------------------------------------------------------------------- misc
+def stub_version(hub: "LocalHub", request: Request) -> Response:
+    """``api/stub/version``."""
+    return Response(
+        200, [("Content-Type", "text/html"), _ODATA_V2, _NO_CACHE], json.dumps({"value": "2.4.1"}).encode()
+    )
+
+
+_PRODUCT = r"/odata/v1/Products\('([^']*)'\)"
+ROUTES: list[tuple[re.Pattern, Callable[..., Response]]] = [
+    (re.compile(r"^/search/?$"), search),
+    (re.compile(rf"^{_PRODUCT}/?$"), product_entity),
+    (re.compile(rf"^{_PRODUCT}/\$value$"), product_value),
+    (re.compile(rf"^{_PRODUCT}/Online/\$value$"), product_online),
+    (re.compile(rf"^{_PRODUCT}/Products\('Quicklook'\)/\$value$"), quicklook),
+    (re.compile(rf"^{_PRODUCT}/Attributes\('([^']*)'\)/Value/\$value$"), product_attribute),
+    (re.compile(r"^/api/stub/version$"), stub_version),
+]
+
+
+def realm(path: str) -> str:
+    """The HTTP basic realm the server announced for ``path``."""
+    if path.startswith("/odata"):
+        return "OData service"
+    if path.startswith("/api/stub"):
+        return "Sentinels Scientific Data Hub Stub"
+    if path.startswith("/search"):
+        return "Sentinels Scientific Data Hub Search"
+    return "Sentinels Scientific Data Hub"
+
+
+def dispatch(hub: "LocalHub", request: Request) -> Response:
+    """Route a request to its endpoint (404 page for unknown paths)."""
+    for pattern, handler in ROUTES:
+        match = pattern.match(request.path)
+        if match:
+            return handler(hub, request, *match.groups())
+    return html_response(404, pages.not_found_page())
