@@ -7,19 +7,22 @@ command sent the same query string.
 from __future__ import annotations
 
 import base64
+import fnmatch
 import json
 import logging
 import os
 import re
 from collections import OrderedDict
+from datetime import datetime, timezone
 
 import pytest
 from click.testing import CliRunner
 from conftest import BINARY_BODIES, FIXTURES, for_replay, recordings
 
 import sentinelsat.sentinel
-from sentinelsat import SentinelAPI, SentinelAPIError, __version__
+from sentinelsat import SentinelAPI, SentinelAPIError, __version__, geojson_to_wkt, read_geojson
 from sentinelsat.scripts import cli as cli_module
+from sentinelsat.testing.pytest_plugin import local_hub, make_local_hub  # noqa: F401 - fixtures
 from sentinelsat.scripts.cli import cli
 
 MAP = str(FIXTURES / "map.geojson")
@@ -60,15 +63,20 @@ def clean_environment(monkeypatch, tmp_path):
 
 
 @pytest.fixture(autouse=True)
-def replayable_clients(monkeypatch):
-    """Make the command's client safe for vcrpy replay: serialised sends, no retry waits."""
+def replayable_clients(request, monkeypatch):
+    """Make the command's client safe for vcrpy replay: serialised sends, no retry waits.
+
+    Tests against the local hub (marked ``hub``) keep the real HTTP plumbing.
+    """
+    monkeypatch.setattr(SentinelAPI, "retry_backoff", 0)
+    if request.node.get_closest_marker("hub"):
+        return
     real_init = SentinelAPI.__init__
 
     def init(self, *args, **kwargs):
         real_init(self, *args, **kwargs)
         for_replay(self)
 
-    monkeypatch.setattr(SentinelAPI, "retry_backoff", 0)
     monkeypatch.setattr(SentinelAPI, "__init__", init)
 
 
@@ -829,3 +837,136 @@ def test_unwritable_output_path(runner, tmp_path):
     args = ["-g", MAP, "-s", "20151219", "-e", "20151228", "--sentinel", "2", "-f", "--path", str(blocker / "sub")]
     result = invoke(runner, CREDENTIALS + args, "dhus-2018/test_footprints_cli.yaml")
     assert_error(result, 1, "a_file")
+
+
+# ---------------------------------------------------------------------- against the local hub
+UTC = timezone.utc
+
+
+def hub_env(hub) -> dict:
+    """The environment ``sentinelsat-hub run`` gives a command: URL and credentials."""
+    return {"DHUS_URL": hub.url, "DHUS_USER": hub.user, "DHUS_PASSWORD": hub.password}
+
+
+def hub_api(hub) -> SentinelAPI:
+    return SentinelAPI(hub.user, hub.password, hub.url, show_progressbars=False)
+
+
+def assert_files_downloaded(hub, out, ids) -> None:
+    assert sorted(os.listdir(out)) == sorted(hub.product(i).download_name for i in ids)
+    for product_id in ids:
+        expected = b"".join(hub.product_bytes(product_id))
+        assert (out / hub.product(product_id).download_name).read_bytes() == expected
+
+
+@pytest.mark.hub
+def test_hub_sentinel2_cloud_search_and_download(runner, make_local_hub, tmp_path):
+    hub = make_local_hub(products=200, date_span=(datetime(2016, 1, 1, tzinfo=UTC), datetime(2016, 1, 31, tzinfo=UTC)))
+    out = tmp_path / "out"
+    args = ["-u", hub.user, "-p", hub.password, "--url", hub.url, "-g", MAP, "-s", "20160101", "-e", "20160131",
+            "--sentinel", "2", "--cloud", "40", "-d", "--path", str(out)]
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    expected = hub_api(hub).query(geojson_to_wkt(read_geojson(MAP)), date=("20160101", "20160131"),
+                                  platformname="Sentinel-2", cloudcoverpercentage=(0, 40))
+    assert len(expected) > 0
+    assert search_ids(result) == list(expected)
+    assert all(hub.product(i).platformname == "Sentinel-2" for i in expected)
+    assert all(expected[i]["cloudcoverpercentage"] <= 40 for i in expected)
+    assert "Downloaded {0} of {0} products".format(len(expected)) in result.stdout
+    assert_files_downloaded(hub, out, expected)
+
+
+@pytest.mark.hub
+def test_hub_slc_with_query_keyword_and_url(runner, make_local_hub, tmp_path):
+    hub = make_local_hub(products=400, date_span=(datetime(2015, 1, 1, tzinfo=UTC), datetime(2015, 12, 31, tzinfo=UTC)))
+    out = tmp_path / "out"
+    args = ["-g", MAP, "-s", "20150101", "-e", "20151231", "-d", "--producttype", "SLC",
+            "-q", "orbitdirection=Descending", "--url", hub.url, "--path", str(out)]
+    result = runner.invoke(cli, args, env={"DHUS_USER": hub.user, "DHUS_PASSWORD": hub.password})
+    assert result.exit_code == 0, result.output
+    ids = search_ids(result)
+    assert ids
+    for product_id in ids:
+        product = hub.product(product_id)
+        assert product.producttype == "SLC"
+        assert product.attributes["orbitdirection"].lower() == "descending"
+    assert_files_downloaded(hub, out, ids)
+
+
+@pytest.mark.hub
+def test_hub_download_by_uuid(runner, local_hub, tmp_path):
+    product = local_hub.products[7]
+    out = tmp_path / "out"
+    result = runner.invoke(cli, ["-d", "--uuid", product.id, "--path", str(out)], env=hub_env(local_hub))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0].startswith("Product {} - {} - ".format(product.id, product.identifier))
+    assert_files_downloaded(local_hub, out, [product.id])
+
+
+@pytest.mark.hub
+def test_hub_download_by_name(runner, local_hub, tmp_path):
+    product = local_hub.products[3]
+    out = tmp_path / "out"
+    result = runner.invoke(cli, ["-d", "--name", product.identifier, "--path", str(out)], env=hub_env(local_hub))
+    assert result.exit_code == 0, result.output
+    assert search_ids(result) == [product.id]
+    assert_files_downloaded(local_hub, out, [product.id])
+
+
+@pytest.mark.hub
+def test_hub_name_wildcard_with_footprints(runner, make_local_hub, tmp_path):
+    hub = make_local_hub(products=300)
+    sample = next(p for p in hub.products if p.identifier.startswith("S1A_IW"))
+    pattern = "S1A_IW*{}*".format(sample.identifier.split("_")[4][:8])
+    expected = {p.id for p in hub.products if fnmatch.fnmatchcase(p.identifier, pattern)}
+    out = tmp_path / "out"
+    result = runner.invoke(cli, ["--name", pattern, "--footprints", "--path", str(out)], env=hub_env(hub))
+    assert result.exit_code == 0, result.output
+    assert set(search_ids(result)) == expected
+    with open(out / "search_footprints.geojson") as f:
+        features = json.load(f)["features"]
+    assert {feature["id"] for feature in features} == expected
+    assert all(fnmatch.fnmatchcase(feature["properties"]["identifier"], pattern) for feature in features)
+    assert os.listdir(out) == ["search_footprints.geojson"]  # no download without -d
+
+
+@pytest.mark.hub
+def test_hub_corrupt_and_offline_products(runner, make_local_hub, tmp_path):
+    hub = make_local_hub(products=20)
+    good, corrupt, offline = (p.id for p in hub.products[:3])
+    hub.faults.corrupt = [corrupt]
+    hub.set_online(offline, False)
+    out = tmp_path / "out"
+    args = ["-d", "--uuid", ",".join([good, corrupt, offline]), "--path", str(out)]
+    result = runner.invoke(cli, args, env=hub_env(hub))
+    assert_error(result, 1, "1 of 3 products failed", "corrupt_scenes.txt")
+    assert "Downloaded 1 of 3 products" in result.stdout
+    assert "1 products are offline" in result.stdout and "  {} - ".format(offline) in result.stdout
+    assert (out / "corrupt_scenes.txt").read_text() == "{} : {}\n".format(corrupt, hub.product(corrupt).identifier)
+    assert (out / hub.product(good).download_name).exists()
+    assert not (out / hub.product(corrupt).download_name).exists()
+
+
+@pytest.mark.hub
+def test_hub_wrong_password(runner, local_hub):
+    result = runner.invoke(cli, ["-u", local_hub.user, "-p", "hunter2-secret", "--url", local_hub.url])
+    assert_error(result, 1, "401")
+    assert "hunter2-secret" not in result.output
+
+
+@pytest.mark.hub
+def test_hub_maintenance_is_a_one_line_error(runner, make_local_hub):
+    hub = make_local_hub(products=5, maintenance=True)
+    result = runner.invoke(cli, [], env=hub_env(hub))
+    assert_error(result, 1)
+    assert len(result.stderr.strip().splitlines()[-1]) < 2000
+
+
+@pytest.mark.hub
+def test_hub_credentials_from_netrc(runner, local_hub, clean_environment):
+    write_netrc(clean_environment, host="127.0.0.1", login=local_hub.user, password=local_hub.password)
+    product = local_hub.products[0]
+    result = runner.invoke(cli, ["--url", local_hub.url, "--uuid", product.id])
+    assert result.exit_code == 0, result.output
+    assert search_ids(result) == [product.id]

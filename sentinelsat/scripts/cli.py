@@ -15,6 +15,7 @@ import contextlib
 import json
 import logging
 import os
+import sys
 from collections import OrderedDict
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple
 from urllib.parse import urlparse
@@ -58,15 +59,22 @@ _SEARCH_OPTIONS = (
 
 # ---------------------------------------------------------------------- logging
 class _EchoHandler(logging.Handler):
-    """Write log records to the current standard error stream through ``click.echo``.
+    """Write log records to the current standard error stream.
 
     The stream is looked up on every record, so the handler keeps working when the
-    streams are replaced (as Click's test runner does).
+    streams are replaced (as Click's test runner does). While progress bars may be on
+    screen (``tqdm`` has been imported by the library), messages go through
+    ``tqdm.write`` so that they do not break the bars.
     """
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            click.echo(self.format(record), err=True)
+            message = self.format(record)
+            progress = sys.modules.get("tqdm")
+            if progress is not None:
+                progress.tqdm.write(message, file=sys.stderr)
+            else:
+                click.echo(message, err=True)
         except Exception:  # pragma: no cover - logging must never break the command
             self.handleError(record)
 
