@@ -11,16 +11,15 @@ import logging
 import time
 import warnings
 from collections import OrderedDict
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Dict, Iterable, List, Optional, Set, Tuple, Union
 from urllib.parse import quote
 
-from . import __version__, conversions, query as query_language
+from . import __version__, conversions, query as query_language, search
 from .bulk import Batch, unique_ids
 from .download import ProductDownload
 from .exceptions import SentinelAPIError, ServerLimitError
 from .integrity import check_files
-from .parsing import parse_odata_response, parse_opensearch_response
+from .parsing import parse_odata_response
 from .sessions import create_session, decode_json, default_retry, send, server_message
 
 logger = logging.getLogger(__name__)
@@ -158,7 +157,7 @@ class SentinelAPI:
             If the server rejects the query or cannot be reached.
         """
         query = self.format_query(area, date, raw, area_relation, **keywords)
-        return self._load_query(query, order_by, limit, offset)
+        return search.load_query(self, query, order_by, limit, offset)
 
     def query_raw(
         self, query: str, order_by: Optional[str] = None, limit: Optional[int] = None, offset: int = 0
@@ -203,67 +202,7 @@ class SentinelAPI:
         int
             The number of matching products on the server.
         """
-        query = self.format_query(area, date, raw, area_relation, **keywords)
-        total, _ = self._search_page(query, None, 0, 0)
-        return total
-
-    def _load_query(
-        self, query: str, order_by: Optional[str], limit: Optional[int], offset: int
-    ) -> "OrderedDict[str, Dict[str, Any]]":
-        _check_paging(limit, offset)
-        logger.debug("Searching: query=%r order_by=%r limit=%r offset=%r", query, order_by, limit, offset)
-        first_rows = self.page_size if limit is None else min(limit, self.page_size)
-        total, first_page = self._search_page(query, order_by, first_rows, offset)
-        pages = query_language.plan_pages(total, offset, limit, self.page_size)[1:]
-        products = OrderedDict(first_page)
-        if pages:
-            wanted = (total if limit is None else min(total, offset + limit)) - offset
-            with self._tqdm(desc="Querying products", total=wanted, initial=len(first_page), unit="product") as bar:
-                for page in self._fetch_pages(query, order_by, pages):
-                    products.update(page)
-                    bar.update(len(page))
-        logger.info("Found %d products", len(products))
-        return products
-
-    def _fetch_pages(self, query: str, order_by: Optional[str], pages: List[Tuple[int, int]]):
-        """Yield the products of each page, in page order, fetching several at a time."""
-        workers = max(1, min(self.query_concurrency, len(pages)))
-        if workers == 1:
-            for start, rows in pages:
-                yield self._search_page(query, order_by, rows, start)[1]
-            return
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sentinelsat-query") as pool:
-            futures = [pool.submit(self._search_page, query, order_by, rows, start) for start, rows in pages]
-            try:
-                for future in futures:
-                    yield future.result()[1]
-            finally:
-                for future in futures:
-                    future.cancel()
-
-    def _search_page(
-        self, query: str, order_by: Optional[str], rows: int, start: int
-    ) -> Tuple[int, List[Tuple[str, Dict[str, Any]]]]:
-        url = "{}search?format=json&rows={}&start={}".format(self.api_url, rows, start)
-        if order_by:
-            url += "&orderby=" + quote(query_language.format_order_by(order_by), safe=",")
-        response = send(
-            self.session,
-            "POST",
-            url,
-            data={"q": query},
-            headers={"Content-Type": "application/x-www-form-urlencoded; charset=UTF-8"},
-            timeout=self.timeout,
-        )
-        context = _query_length_hint(query)
-        try:
-            return parse_opensearch_response(decode_json(response, context))
-        except SentinelAPIError as error:
-            if error.response is None:
-                error.response = response
-                if context:
-                    error.msg = "{}\n{}".format(error.msg, context)
-            raise
+        return search.count(self, self.format_query(area, date, raw, area_relation, **keywords))
 
     # ------------------------------------------------------------------ OData
     def _odata_url(self, product_id: str, suffix: str = "") -> str:
@@ -439,21 +378,3 @@ class SentinelAPI:
     to_dataframe = staticmethod(conversions.to_dataframe)
     to_geodataframe = staticmethod(conversions.to_geodataframe)
     get_products_size = staticmethod(conversions.get_products_size)
-
-
-def _check_paging(limit: Optional[int], offset: int) -> None:
-    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
-        raise ValueError("limit must be a non-negative integer or None, got {!r}".format(limit))
-    if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
-        raise ValueError("offset must be a non-negative integer, got {!r}".format(offset))
-
-
-def _query_length_hint(query: str) -> str:
-    ratio = query_language.check_query_length(query)
-    if ratio <= 1:
-        return ""
-    return (
-        "The query is probably too long: its effective length is {:.0%} of the server's "
-        "limit of {} characters (simplify the area of interest, e.g. fewer decimals or "
-        "vertices).".format(ratio, query_language.MAX_QUERY_LENGTH)
-    )

@@ -16,6 +16,7 @@ from collections import OrderedDict
 from datetime import datetime, timezone
 
 import pytest
+import requests
 from click.testing import CliRunner
 from conftest import BINARY_BODIES, FIXTURES, for_replay, recordings
 
@@ -84,14 +85,13 @@ def replayable_clients(request, monkeypatch):
 def sent(monkeypatch) -> list:
     """Every request the command sends, as ``requests.PreparedRequest`` objects."""
     requests_sent = []
-    original = sentinelsat.sentinel.send
+    original = requests.Session.send
 
-    def spy(session, method, url, **kwargs):
-        response = original(session, method, url, **kwargs)
-        requests_sent.append(response.request)
-        return response
+    def spy(session, request, **kwargs):
+        requests_sent.append(request)
+        return original(session, request, **kwargs)
 
-    monkeypatch.setattr(sentinelsat.sentinel, "send", spy)
+    monkeypatch.setattr(requests.Session, "send", spy)
     return requests_sent
 
 
@@ -102,7 +102,7 @@ def no_requests(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("no request expected")
 
-    monkeypatch.setattr(sentinelsat.sentinel, "send", refuse)
+    monkeypatch.setattr(requests.Session, "send", refuse)
 
 
 @pytest.fixture

@@ -1,0 +1,133 @@
+"""Running OpenSearch queries: paging, concurrency and result assembly."""
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Tuple
+from urllib.parse import quote
+
+import requests
+
+from .exceptions import SentinelAPIError
+from .parsing import parse_opensearch_response
+from .query import MAX_QUERY_LENGTH, check_query_length, format_order_by, plan_pages
+from .sessions import decode_json, send
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .sentinel import SentinelAPI
+
+logger = logging.getLogger(__name__)
+
+Page = List[Tuple[str, Dict[str, Any]]]
+
+
+def search_url(api_url: str, rows: int, start: int, order_by: Optional[str]) -> str:
+    """The URL of one search request, e.g. ``.../search?format=json&rows=100&start=0``.
+
+    ``order_by`` is in the user's syntax (``"cloudcoverpercentage, -beginposition"``).
+    """
+    url = "{}search?format=json&rows={}&start={}".format(api_url, rows, start)
+    if order_by:
+        url += "&orderby=" + quote(format_order_by(order_by), safe=",")
+    return url
+
+
+def request_page(api: "SentinelAPI", query: str, order_by: Optional[str], rows: int, start: int) -> requests.Response:
+    """Send one search request and read its body (the query goes in the form body)."""
+    response = send(
+        api.session,
+        "POST",
+        search_url(api.api_url, rows, start, order_by),
+        data={"q": query},
+        headers={"Content-Type": "application/x-www-form-urlencoded; charset=UTF-8"},
+        timeout=api.timeout,
+    )
+    response.content  # read the body here, in the thread that waits for the network
+    return response
+
+
+def parse_page(query: str, response: requests.Response) -> Tuple[int, Page]:
+    """Decode one search response into the total and the page's products.
+
+    Raises
+    ------
+    SentinelAPIError
+        With the response, the server's message, and a hint if the query is probably too
+        long.
+    """
+    hint = query_length_hint(query)
+    try:
+        return parse_opensearch_response(decode_json(response, hint))
+    except SentinelAPIError as error:
+        if error.response is None:
+            error.response = response
+            if hint:
+                error.msg = "{}\n{}".format(error.msg, hint)
+        raise
+
+
+def count(api: "SentinelAPI", query: str) -> int:
+    """The number of products matching ``query``, with a request for zero rows."""
+    return parse_page(query, request_page(api, query, None, 0, 0))[0]
+
+
+def load_query(
+    api: "SentinelAPI", query: str, order_by: Optional[str], limit: Optional[int], offset: int
+) -> "OrderedDict[str, Dict[str, Any]]":
+    """Run a query: the first page gives the total, the other pages are then requested
+    ``api.query_concurrency`` at a time and reassembled in the server's order."""
+    _check_paging(limit, offset)
+    logger.debug("Searching: query=%r order_by=%r limit=%r offset=%r", query, order_by, limit, offset)
+    first_rows = api.page_size if limit is None else min(limit, api.page_size)
+    total, first_page = parse_page(query, request_page(api, query, order_by, first_rows, offset))
+    pages = plan_pages(total, offset, limit, api.page_size)[1:]
+    products = OrderedDict(first_page)
+    if pages:
+        wanted = (total if limit is None else min(total, offset + limit)) - offset
+        with api._tqdm(desc="Querying products", total=wanted, initial=len(first_page), unit="product") as bar:
+            for response in _fetch(api, query, order_by, pages):
+                page = parse_page(query, response)[1]
+                products.update(page)
+                bar.update(len(page))
+    logger.info("Found %d products", len(products))
+    return products
+
+
+def _fetch(
+    api: "SentinelAPI", query: str, order_by: Optional[str], pages: List[Tuple[int, int]]
+) -> Iterator[requests.Response]:
+    """Yield the responses of the pages in page order. Worker threads only wait for the
+    network, so the next requests are in flight while the caller parses a page."""
+    workers = max(1, min(api.query_concurrency, len(pages)))
+    if workers == 1:
+        for start, rows in pages:
+            yield request_page(api, query, order_by, rows, start)
+        return
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sentinelsat-query") as pool:
+        futures = [pool.submit(request_page, api, query, order_by, rows, start) for start, rows in pages]
+        try:
+            for future in futures:
+                yield future.result()
+        finally:
+            for future in futures:
+                future.cancel()
+
+
+def _check_paging(limit: Optional[int], offset: int) -> None:
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
+        raise ValueError("limit must be a non-negative integer or None, got {!r}".format(limit))
+    if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
+        raise ValueError("offset must be a non-negative integer, got {!r}".format(offset))
+
+
+def query_length_hint(query: str) -> str:
+    """A diagnosis to add to a failure when the query is longer than the server accepts."""
+    ratio = check_query_length(query)
+    if ratio <= 1:
+        return ""
+    return (
+        "The query is probably too long: its effective length is {:.0%} of the server's "
+        "limit of {} characters (simplify the area of interest, e.g. fewer decimals or "
+        "vertices).".format(ratio, MAX_QUERY_LENGTH)
+    )
