@@ -17,7 +17,7 @@ from .catalogue import (
     load_recorded_products,
     validate_spec,
 )
-from . import opensearch
+from . import odata, opensearch
 from .content import corrupt_offset, flip_byte
 from .schema import FIELD_TYPES, type_of_value
 from .server import HubHTTPServer, LoggedRequest
@@ -169,7 +169,7 @@ class LocalHub:
         self.archive = LongTermArchive()
         self.regulator = DownloadRegulator()
         self.search_cache: dict = {}
-        self._entries: dict[tuple[str, str], dict[str, Any]] = {}
+        self._entries: dict[str, bytes] = {}
         self.search_cache_lock = threading.Lock()
         self._log: list[Any] = []
         self._log_lock = threading.Lock()
@@ -187,12 +187,11 @@ class LocalHub:
                 fields.setdefault(name.lower(), "geo" if name == "footprint" else type_of_value(value))
         return fields
 
-    def render_entry(self, base_url: str, product: Product) -> dict[str, Any]:
-        """The OpenSearch entry of a product, rendered once and reused (entries never change)."""
-        key = (base_url, product.id)
-        rendered = self._entries.get(key)
+    def entry_json(self, product: Product) -> bytes:
+        """The serialised OpenSearch entry of a product: rendered once, then reused."""
+        rendered = self._entries.get(product.id)
         if rendered is None:
-            rendered = self._entries[key] = opensearch.entry(base_url, product)
+            rendered = self._entries[product.id] = odata.dumps(opensearch.entry(self.url, product))
         return rendered
 
     # ------------------------------------------------------------------ identity

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timezone
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 from .catalogue import Product
 from .formatting import format_double, format_solr_date
@@ -146,7 +146,7 @@ def search_feed(
     page: Sequence[Product],
     elapsed: float,
     now: datetime | None = None,
-    render: Callable[[str, Product], dict[str, Any]] | None = None,
+    with_entries: bool = True,
 ) -> dict[str, Any]:
     """Render a search result page as the DHuS JSON feed.
 
@@ -166,8 +166,9 @@ def search_feed(
         Seconds spent, for the subtitle.
     now : datetime, optional
         The ``updated`` time.
-    render : callable, optional
-        Renders one entry, :func:`entry` by default (a caching variant can be given).
+    with_entries : bool, optional
+        Render the page's entries; without, they can be added later with
+        :func:`splice_entries`.
     """
     href = f"{base_url}search?q={query}"
     feed: dict[str, Any] = {
@@ -183,9 +184,21 @@ def search_feed(
         "opensearch:Query": {"role": "request", "searchTerms": query, "startPage": "1"},
         "link": _page_links(href, start, rows, total),
     }
-    if page:
-        feed["entry"] = _one_or_list([(render or entry)(base_url, product) for product in page])
+    if page and with_entries:
+        feed["entry"] = _one_or_list([entry(base_url, product) for product in page])
     return {"feed": feed}
+
+
+def splice_entries(feed_json: bytes, entries_json: Sequence[bytes]) -> bytes:
+    """Add serialised entries to a serialised feed without entries (one entry as an object).
+
+    Lets a server serialise each product's entry once and reuse it on every page.
+    """
+    if not entries_json:
+        return feed_json
+    assert feed_json.endswith(b"}}")
+    entries = entries_json[0] if len(entries_json) == 1 else b"[" + b",".join(entries_json) + b"]"
+    return feed_json[:-2] + b',"entry":' + entries + b"}}"
 
 
 def error_feed(message: str, code: str = "400") -> dict[str, Any]:

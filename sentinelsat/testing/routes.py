@@ -131,11 +131,11 @@ def search(hub: "LocalHub", request: Request) -> Response:
         matches = _matching_products(hub, text, params.get("orderby"))
     except QueryError as error:
         return json_response(200, opensearch.error_feed(error.message))
-    feed = opensearch.search_feed(
-        hub.url, text, start, rows, len(matches), matches[start : start + rows], time.perf_counter() - began,
-        render=hub.render_entry,
-    )
-    return json_response(200, feed, ("Vary", "Accept-Encoding"))
+    page = matches[start : start + rows]
+    elapsed = time.perf_counter() - began
+    feed = opensearch.search_feed(hub.url, text, start, rows, len(matches), page, elapsed, with_entries=False)
+    body = opensearch.splice_entries(odata.dumps(feed), [hub.entry_json(product) for product in page])
+    return Response(200, [_JSON, _NO_CACHE, ("Vary", "Accept-Encoding")], body)
 
 
 # --------------------------------------------------------------------------- odata helpers
