@@ -5,7 +5,7 @@ subclasses; raw ``requests`` exceptions never escape the public API.
 """
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Optional, Tuple
 
 
 class SentinelAPIError(Exception):
@@ -41,7 +41,7 @@ class SentinelAPIError(Exception):
         separator = "\n" if "\n" in msg else " "
         return "{}:{}{}".format(status, separator, msg) if msg else status
 
-    def __reduce__(self):
+    def __reduce__(self) -> Tuple[Any, ...]:
         # keep the exception picklable (the response is dropped: it is not picklable)
         return (self.__class__, (self.msg, None))
 

@@ -63,7 +63,7 @@ def _product_name(path: str) -> str:
 
 def _expected_files_for_paths(api: "SentinelAPI", paths: List[str]) -> Dict[str, List[Info]]:
     names = {path: _product_name(path) for path in paths}
-    ids_by_name: Dict[str, List[str]] = {}
+    ids_by_name: Dict[Optional[str], List[str]] = {}
     for batch in _name_batches(list(dict.fromkeys(names.values()))):
         for product_id, attributes in api.query(raw=" OR ".join(batch)).items():
             title = attributes.get("identifier") or attributes.get("title")

@@ -241,8 +241,8 @@ def gml_to_wkt(gml: str) -> Optional[str]:
     except ElementTree.ParseError:
         return None
     polygons = [root] if root.tag == _GML_NS + "Polygon" else root.iter(_GML_NS + "Polygon")
-    rendered = [_gml_polygon_to_wkt(polygon) for polygon in polygons]
-    rendered = [polygon for polygon in rendered if polygon]
+    converted = [_gml_polygon_to_wkt(polygon) for polygon in polygons]
+    rendered = [polygon for polygon in converted if polygon]
     if not rendered:
         return None
     if len(rendered) == 1:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timezone
-from typing import Any, Dict, Iterable, List, Optional, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union
 
 DateLike = Union[str, date, datetime, None]
 
@@ -187,7 +187,7 @@ def _format_date_value(name: str, value: Any) -> Optional[str]:
     )
 
 
-def _format_range(name: str, value: Any, format_bound) -> Optional[str]:
+def _format_range(name: str, value: Any, format_bound: Callable[[Any], str]) -> Optional[str]:
     if len(value) != 2:
         raise ValueError(
             "Range for keyword {!r} must have exactly two elements, got {!r}".format(
