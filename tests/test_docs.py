@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import contextlib
 import doctest
+import functools
 import io
 import logging
 import os
@@ -473,14 +474,20 @@ _DOC_OPTION = re.compile(r"^\.\. option:: (.+)$")
 _DOC_PROGRAM = re.compile(r"^\.\. program:: (.+)$")
 
 
-def help_options(arguments: List[str]) -> List[frozenset]:
-    """The option names of a command's ``--help`` output, one set per option."""
+@functools.lru_cache(maxsize=None)
+def help_output(arguments: Tuple[str, ...]) -> str:
+    """``python -m ARGUMENTS --help``, as a user would see it."""
     result = subprocess.run(
-        [sys.executable, "-m"] + arguments + ["--help"], capture_output=True, text=True,
+        [sys.executable, "-m", *arguments, "--help"], capture_output=True, text=True,
         env=subprocess_env({}), timeout=60,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    section = result.stdout.split("\nOptions:\n", 1)[1]
+    return result.stdout
+
+
+def help_options(arguments: List[str]) -> List[frozenset]:
+    """The option names of a command's ``--help`` output, one set per option."""
+    section = help_output(tuple(arguments)).split("\nOptions:\n", 1)[1]
     options = []
     for line in section.splitlines():
         match = _HELP_OPTION.match(line)
@@ -524,6 +531,18 @@ def test_option_parsing_of_the_help_and_the_docs(tmp_path):
     assert frozenset({"--max-concurrent-downloads"}) in help_options(["sentinelsat.testing", "serve"])
     assert frozenset({"-g", "--geometry"}) in documented_options("sentinelsat")
     assert documented_options("no-such-program") == []
+
+
+# ---------------------------------------------------------------------- the build
+def test_the_documentation_builds_without_warnings(tmp_path):
+    # the same check as in CI (.ci/run), with the quicker builder that still resolves every
+    # reference; warnings are errors
+    result = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-E", "-b", "dummy",
+         "-d", str(tmp_path / "doctrees"), str(DOCS), str(tmp_path / "out")],
+        capture_output=True, text=True, env=subprocess_env({}), timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 # ---------------------------------------------------------------------- README, changelog, reference
