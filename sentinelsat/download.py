@@ -258,10 +258,13 @@ class ProductDownload:
         response = send(self.api.session, "GET", url, headers=headers, stream=True, timeout=self.api.timeout)
         if response.status_code in (200, 202, 206):
             return response
-        response.close()
         if response.status_code == 416 and offset:
+            response.close()
             return self._request(0)
-        raise classify_refusal(response, self.offline)
+        try:
+            raise classify_refusal(response, self.offline)  # reads the error body first
+        finally:
+            response.close()
 
     def _name_from_response(self, response: requests.Response, partial: str) -> Tuple[str, str]:
         """Final and partial paths, with the extension the server gives the product."""
