@@ -109,6 +109,7 @@ def _response(status, body, content_type="text/html;charset=utf-8", headers=None
     response.status_code = status
     response.reason = requests.status_codes._codes[status][0].replace("_", " ").title()
     response._content = body.encode("utf-8")
+    response._content_consumed = True
     response.headers["Content-Type"] = content_type
     response.headers.update(headers or {})
     response.encoding = "utf-8"
