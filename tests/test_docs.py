@@ -442,7 +442,7 @@ def test_output_matching():
 def test_every_documented_hub_starts_and_every_example_url_has_one():
     declared = serve_declarations()
     assert 8080 in declared
-    for port, (block, arguments) in declared.items():
+    for _, arguments in declared.values():
         with hub_from_options(dict(serve_options(arguments), port=0)) as hub:
             assert hub.running and hub.products
     used = {int(port) for block in all_blocks() for port in HUB_URL.findall(block.text)}
@@ -461,7 +461,11 @@ def test_the_serve_command_of_the_docs_prints_what_the_docs_show():
         lines = [process.stdout.readline() for _ in command.expected]
     finally:
         process.send_signal(signal.SIGINT)
-        process.communicate(timeout=60)
+        try:
+            process.communicate(timeout=60)
+        except subprocess.TimeoutExpired:  # pragma: no cover - only if the hub hangs
+            process.kill()
+            process.communicate()
     url = HUB_URL.search(lines[0]).group(0)
     expected = "\n".join(command.expected).replace("http://127.0.0.1:8080/", url)
     assert output_matches(expected + "\n", "".join(lines)), "".join(lines)
@@ -546,30 +550,6 @@ def test_the_documentation_builds_without_warnings(tmp_path):
 
 
 # ---------------------------------------------------------------------- README, changelog, reference
-def test_the_readme_demo_downloads_products(tmp_path):
-    """The README's first command, run as a newcomer would, in an empty directory."""
-    readme = (ROOT / "README.rst").read_text(encoding="utf-8")
-    line = next(line.strip() for line in readme.splitlines() if "sentinelsat-hub run" in line)
-    command = line.split("&&", 1)[1].strip()
-    fixture = tmp_path / "tests" / "fixtures" / "map.geojson"
-    fixture.parent.mkdir(parents=True)
-    fixture.write_bytes((ROOT / "tests" / "fixtures" / "map.geojson").read_bytes())
-    words = shlex.split(command)
-    separator = words.index("--")
-    inner = words[separator + 1:]
-    assert inner[0] == "sentinelsat"
-    result = subprocess.run(
-        [sys.executable, "-m", "sentinelsat.testing"] + words[1:separator + 1]
-        + [sys.executable, "-m", "sentinelsat"] + inner[1:],
-        cwd=tmp_path, capture_output=True, text=True, env=subprocess_env({}), timeout=120,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stdout + result.stderr
-    downloads = sorted((tmp_path / "out").glob("*.zip"))
-    assert downloads, result.stdout + result.stderr
-    assert not list((tmp_path / "out").glob("*.incomplete"))
-    assert "Downloaded {0} of {0} products".format(len(downloads)) in result.stdout
-
-
 def rst_problems(text: str) -> List[str]:
     """Warnings and errors of docutils on a reStructuredText document."""
     import docutils.core
@@ -614,7 +594,7 @@ def test_the_reference_documents_the_public_api():
     import sentinelsat.testing
 
     reference = (DOCS / "reference.rst").read_text(encoding="utf-8")
-    documented = set(re.findall(r"^\.\. auto(?:class|function|exception|data):: (\S+)", reference, re.M))
+    documented = set(re.findall(r"^\.\. auto(?:class|function|exception|data):: (\S+)", reference, re.MULTILINE))
     public = {name for name in sentinelsat.__all__ if name != "__version__"}
     assert public <= documented
     assert {"sentinelsat.testing.LocalHub", "sentinelsat.testing.Faults"} <= documented
