@@ -9,7 +9,6 @@ import argparse
 import hashlib
 import json
 import mmap
-import os
 import resource
 import sys
 import time

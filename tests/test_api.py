@@ -6,7 +6,7 @@ import pytest
 import requests
 
 import sentinelsat
-from conftest import FIXTURES, recordings
+from conftest import recordings
 from sentinelsat import (
     InvalidChecksumError,
     SentinelAPI,
@@ -17,6 +17,7 @@ from sentinelsat import (
     read_geojson,
 )
 from sentinelsat.sessions import html_to_text, server_message
+from sentinelsat.testing.pages import maintenance_page
 
 
 def test_public_names():
@@ -149,7 +150,7 @@ def test_message_from_xml_body():
 
 
 def test_message_from_maintenance_page():
-    page = (FIXTURES / "server_maintenance.html").read_text()
+    page = maintenance_page().decode("utf-8")  # the real page, kept with the local hub
     message = server_message(_response(503, page))
     assert "will be back soon" in message
     assert "maintenance" in message
