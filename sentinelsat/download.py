@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, BinaryIO, Dict, Iterator, Optional, Tuple
 
 import requests
+import urllib3
 
 from .exceptions import InvalidChecksumError, SentinelAPIError, SentinelAPILTAError, ServerLimitError
 from .files import (
@@ -340,7 +341,7 @@ def _copy_body(
     writer = _HashingWriter(handle, digest, progress)
     received = 0
     try:
-        for chunk in response.iter_content(CHUNK_SIZE):
+        for chunk in _body_chunks(response):
             if cancel.is_set():
                 raise Cancelled()
             if limit is not None and received + len(chunk) >= limit:
@@ -351,7 +352,7 @@ def _copy_body(
                 break
             writer.put(chunk)
             received += len(chunk)
-    except requests.exceptions.RequestException as error:
+    except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError) as error:
         written = writer.close()
         result["downloaded_bytes"] += written
         raise TransferError(
@@ -363,6 +364,17 @@ def _copy_body(
     written = writer.close()
     result["downloaded_bytes"] += written
     return written
+
+
+def _body_chunks(response: requests.Response) -> Iterator[bytes]:
+    """The body in chunks of up to ``CHUNK_SIZE`` bytes.
+
+    A body the server did not encode (products never are) is read undecoded: urllib3 then
+    hands over the bytes that arrived before a connection broke, where a decoding read
+    discards up to a whole chunk of them."""
+    if response.headers.get("Content-Encoding", "identity").strip().lower() in ("", "identity"):
+        return response.raw.stream(CHUNK_SIZE, decode_content=False)
+    return response.iter_content(CHUNK_SIZE)
 
 
 class _HashingWriter:
