@@ -51,7 +51,8 @@ class Cancelled(KeyboardInterrupt):
 class TransferError(SentinelAPIError):
     """The connection broke while the product's body was being received.
 
-    ``progressed`` tells whether the attempt wrote any new byte before it failed.
+    ``progressed`` tells whether the attempt got further into the product than the attempts
+    before it (a server that ignores ``Range`` makes every attempt start again from byte 0).
     """
 
     def __init__(self, msg: Optional[str] = None, response: Any = None, progressed: bool = False) -> None:
@@ -125,6 +126,7 @@ class ProductDownload:
         self.name = safe_name(info.get("title"), str(info["id"]))
         self.size: Optional[int] = info.get("size")
         self.offline = not info.get("Online", True)
+        self._reached = 0  # the largest partial file so far: attempts must get beyond it
 
     def run(self) -> Tuple[Dict[str, Any], bool]:
         """Download the product, or trigger its retrieval if it is offline.
@@ -207,6 +209,7 @@ class ProductDownload:
                 _remove_if_empty(partial)
                 return True
             offset, digest = self._usable_prefix(handle)
+            self._reached = max(self._reached, offset)
             if offset == self.size:  # complete, but its download was killed before the rename
                 result["path"] = self._finish(handle, partial, partial[: -len(PARTIAL_SUFFIX)], digest, 0)
                 return False
@@ -290,8 +293,19 @@ class ProductDownload:
             unit_divisor=1024, leave=False,
         ) as progress:
             limit = None if self.size is None else self.size - offset
-            written = _copy_body(response, handle, digest, progress, self.cancel, limit, result)
+            try:
+                written = _copy_body(response, handle, digest, progress, self.cancel, limit, result)
+            except TransferError as error:
+                error.progressed = self._advanced(handle.tell())
+                raise
         return (digest.hexdigest() if digest is not None else None), written
+
+    def _advanced(self, size: int) -> bool:
+        """Whether the partial file, now ``size`` bytes, is larger than ever before."""
+        if size <= self._reached:
+            return False
+        self._reached = size
+        return True
 
     def _finish(self, handle: BinaryIO, partial: str, final: str, digest: Optional[str], written: int) -> str:
         """Check size and checksum, then give the partial file its final name."""
@@ -301,7 +315,7 @@ class ProductDownload:
         if self.size is not None and size != self.size:
             raise TransferError(
                 "Download of {} incomplete: {} of {} bytes".format(self.name, size, self.size),
-                progressed=written > 0,
+                progressed=self._advanced(size),
             )
         if self.checksum and not checksums_match(self.info.get("md5"), digest or ""):
             os.remove(partial)

@@ -142,6 +142,19 @@ def test_server_ignoring_range_restarts_the_file(make_local_hub, tmp_path):
     assert final_path(tmp_path, product).read_bytes() == content(hub, product.id)  # never appended
 
 
+@pytest.mark.timeout(30)
+def test_server_ignoring_range_and_dropping_gives_up(make_local_hub, tmp_path):
+    # every attempt restarts from byte 0 and breaks half-way: no attempt gets further than
+    # the first, so the download must stop instead of looping for ever
+    hub = make_local_hub(products=2, product_size=200_000, ignore_range=True, drop_after=100_000)
+    product = hub.products[0]
+    with pytest.raises(SentinelAPIError):
+        client(hub).download(product.id, str(tmp_path))
+    assert len(value_gets(hub, product.id)) <= 4
+    assert not final_path(tmp_path, product).exists()
+    assert assert_nothing_corrupt(hub, tmp_path)["partial"] == {product.id}
+
+
 # ---------------------------------------------------------------------------- corruption
 def test_corrupted_byte_raises_and_leaves_nothing(make_local_hub, tmp_path):
     hub = make_local_hub(products=2, product_size=100_000)
