@@ -127,6 +127,7 @@ class ProductDownload:
         self.size: Optional[int] = info.get("size")
         self.offline = not info.get("Online", True)
         self._reached = 0  # the largest partial file so far: attempts must get beyond it
+        self._partial: Optional[str] = None  # the locked partial file's current path
 
     def run(self) -> Tuple[Dict[str, Any], bool]:
         """Download the product, or trigger its retrieval if it is offline.
@@ -167,7 +168,10 @@ class ProductDownload:
     # -------------------------------------------------------------- files on disk
     @contextmanager
     def _locked_partial(self) -> Iterator[Tuple[BinaryIO, str]]:
-        """Lock the product's partial file (an existing one, or a new ``.zip.incomplete``)."""
+        """Lock the product's partial file (an existing one, or a new ``.zip.incomplete``).
+
+        An empty partial file is removed when the lock is released, whatever happened: a
+        product that was skipped, triggered or refused leaves no file behind."""
         while True:
             existing = product_files(self.directory, self.name, partial=True)
             path = existing[0] if existing else os.path.join(
@@ -176,7 +180,11 @@ class ProductDownload:
             with locked_file(path, self.cancel.is_set) as handle:
                 if not os.path.exists(path):  # renamed by its previous holder meanwhile
                     continue
-                yield handle, path
+                self._partial = path
+                try:
+                    yield handle, path
+                finally:
+                    _remove_if_empty(handle, self._partial)
                 return
 
     def _complete_copy(self) -> Optional[str]:
@@ -202,11 +210,9 @@ class ProductDownload:
         with self._locked_partial() as (handle, partial):
             complete = self._complete_copy()
             if complete is not None:
-                _remove_if_empty(partial)
                 result["path"] = complete
                 return False
             if self.offline and self._trigger_retrieval():
-                _remove_if_empty(partial)
                 return True
             offset, digest = self._usable_prefix(handle)
             self._reached = max(self._reached, offset)
@@ -216,7 +222,6 @@ class ProductDownload:
             response = self._request(offset)
             try:
                 if response.status_code == 202:  # went offline since its info was read
-                    _remove_if_empty(partial)
                     return True
                 final, partial = self._name_from_response(response, partial)
                 digest, written = self._receive(response, handle, offset, result)
@@ -273,6 +278,7 @@ class ProductDownload:
         final = os.path.join(self.directory, self.name + extension_for(self.info.get("title"), server_filename))
         if partial != final + PARTIAL_SUFFIX:
             os.replace(partial, final + PARTIAL_SUFFIX)  # the lock follows the file
+            self._partial = final + PARTIAL_SUFFIX
         return final, final + PARTIAL_SUFFIX
 
     def _receive(
@@ -328,12 +334,18 @@ class ProductDownload:
         return final
 
 
-def _remove_if_empty(path: str) -> None:
+def _remove_if_empty(handle: BinaryIO, path: Optional[str]) -> None:
+    """Remove the locked partial file at ``path`` if nothing was written to it."""
     try:
-        if os.path.getsize(path) == 0:
+        handle.flush()
+        if path is not None and os.fstat(handle.fileno()).st_size == 0 and _same_file(handle, path):
             os.remove(path)
-    except FileNotFoundError:
+    except OSError:  # already renamed or removed, or the flush failed: keep what is there
         pass
+
+
+def _same_file(handle: BinaryIO, path: str) -> bool:
+    return os.path.samestat(os.fstat(handle.fileno()), os.stat(path))
 
 
 def _range_start(response: requests.Response) -> int:

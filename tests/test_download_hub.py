@@ -280,6 +280,7 @@ def test_offline_products_are_triggered_quota_refused_and_downloaded_later(make_
         api.download(second.id, str(tmp_path))
     assert error.value.response.status_code == 403
     assert len(value_gets(hub, second.id)) == 1  # not retried
+    assert os.listdir(tmp_path) == []  # not even an empty partial file
 
     assert wait_until(lambda: hub.product(first.id).online)  # the archive delivered it
     downloaded, triggered, failed = api.download_all([first.id, second.id], str(tmp_path))
