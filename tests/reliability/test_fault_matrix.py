@@ -23,7 +23,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple, Type
 import pytest
 from click.testing import CliRunner
 
-from faultkit import hub_api, products_on_disk, value_requests, wait_for, write_prefix
+from .faultkit import hub_api, products_on_disk, value_requests, wait_for, write_prefix
 from sentinelsat import InvalidChecksumError, SentinelAPI, SentinelAPIError, SentinelAPILTAError
 from sentinelsat.scripts.cli import cli
 
