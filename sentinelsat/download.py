@@ -403,6 +403,15 @@ def _body_chunks(response: requests.Response) -> Iterator[bytes]:
     return response.iter_content(CHUNK_SIZE)
 
 
+def _naming_file(error: OSError, path: str) -> OSError:
+    """A write error that says which file (``[Errno 28] No space left on device: '...'``)."""
+    if error.filename is not None or error.errno is None:
+        return error
+    named = OSError(error.errno, error.strerror, path)
+    named.__cause__ = error
+    return named
+
+
 class _HashingWriter:
     """Writes (and hashes) chunks in a background thread, so they overlap with the network."""
 
@@ -429,7 +438,9 @@ class _HashingWriter:
                     self.digest.update(chunk)
                 self.written += len(chunk)
                 self.progress.update(len(chunk))
-            except BaseException as error:  # handed to the producer
+            except OSError as error:  # e.g. disk full: handed to the producer
+                self.error = _naming_file(error, self.handle.name)
+            except BaseException as error:
                 self.error = error
 
     def put(self, chunk: bytes) -> None:

@@ -11,7 +11,7 @@ import signal
 
 import pytest
 
-from faultkit import child_env, finish, hub_api, products_on_disk, python_child, true_bytes, value_requests, wait_for
+from .faultkit import child_env, finish, hub_api, products_on_disk, python_child, true_bytes, value_requests, wait_for
 
 pytestmark = [pytest.mark.hub, pytest.mark.timeout(90)]
 
@@ -167,7 +167,8 @@ def test_disk_full_leaves_a_resumable_partial_file(make_local_hub, tmp_path):
     child = start_download(hub, tmp_path, [product.id], env=env, preexec_fn=_file_size_limit(limit))
     code, out, err = finish(child)
     assert code == 3, (out, err)  # the OSError came out of download()
-    assert out.startswith("OSError {} ".format(errno.EFBIG)), out
+    partial = tmp_path / (product.download_name + ".incomplete")
+    assert out.startswith("OSError {} {} ".format(errno.EFBIG, partial)), out  # names the file
     assert "File too large" in out
     on_disk = products_on_disk(hub, tmp_path)
     assert on_disk == {"final": [], "partial": [product.id]}
@@ -195,5 +196,6 @@ def test_disk_full_in_the_command_line_is_one_clear_error(make_local_hub, tmp_pa
     assert "Traceback" not in err
     last = err.strip().splitlines()[-1]
     assert last.startswith("Error: ") and "File too large" in last, err
+    assert ".zip.incomplete" in last  # says which file could not be written
     on_disk = products_on_disk(hub, tmp_path)
     assert on_disk["final"] == [] and on_disk["partial"]
