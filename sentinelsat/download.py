@@ -367,7 +367,7 @@ def _copy_body(
     writer = _HashingWriter(handle, digest, progress)
     received = 0
     try:
-        for chunk in _body_chunks(response):
+        for chunk in _body_chunks(response, limit):
             if cancel.is_set():
                 raise Cancelled()
             if limit is not None and received + len(chunk) >= limit:
@@ -392,15 +392,25 @@ def _copy_body(
     return written
 
 
-def _body_chunks(response: requests.Response) -> Iterator[bytes]:
-    """The body in chunks of up to ``CHUNK_SIZE`` bytes.
+def _body_chunks(response: requests.Response, limit: Optional[int]) -> Iterator[bytes]:
+    """The body in chunks of up to ``CHUNK_SIZE`` bytes, never more than ``limit`` in all.
 
-    A body the server did not encode (products never are) is read undecoded: urllib3 then
-    hands over the bytes that arrived before a connection broke, where a decoding read
-    discards up to a whole chunk of them."""
-    if response.headers.get("Content-Encoding", "identity").strip().lower() in ("", "identity"):
-        return response.raw.stream(CHUNK_SIZE, decode_content=False)
-    return response.iter_content(CHUNK_SIZE)
+    A body the server did not encode (products never are) is read undecoded, each chunk
+    being what the connection has delivered so far: the bytes that arrived before the
+    connection broke or stalled are kept, and nothing beyond the product is waited for.
+    (A decoding read waits for a whole chunk, and drops it when the connection fails.)"""
+    raw = response.raw
+    encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
+    if encoding not in ("", "identity") or not hasattr(raw, "read1"):  # urllib3 < 2 has no read1
+        yield from response.iter_content(CHUNK_SIZE)
+        return
+    while limit is None or limit > 0:
+        chunk = raw.read1(CHUNK_SIZE if limit is None else min(CHUNK_SIZE, limit), decode_content=False)
+        if not chunk:
+            return
+        if limit is not None:
+            limit -= len(chunk)
+        yield chunk
 
 
 def _naming_file(error: OSError, path: str) -> OSError:
