@@ -405,7 +405,7 @@ def _body_chunks(response: requests.Response, limit: Optional[int]) -> Iterator[
         yield from response.iter_content(CHUNK_SIZE)
         return
     while limit is None or limit > 0:
-        chunk = raw.read1(CHUNK_SIZE if limit is None else min(CHUNK_SIZE, limit), decode_content=False)
+        chunk = raw.read1(CHUNK_SIZE if limit is None else min(CHUNK_SIZE, limit))  # requests turns decoding off
         if not chunk:
             return
         if limit is not None:
