@@ -293,7 +293,8 @@ class ProductDownload:
             offset = 0
         handle.truncate(offset)
         handle.seek(offset)
-        digest = md5_of_file(handle.name, limit=offset) if self.checksum else None
+        # by its current path: handle.name is the path before a rename to the server's extension
+        digest = md5_of_file(self._partial, limit=offset) if self.checksum else None
         with self.api._tqdm(
             desc=self.name, total=self.size, initial=offset, unit="B", unit_scale=True,
             unit_divisor=1024, leave=False,
@@ -304,6 +305,11 @@ class ProductDownload:
             except TransferError as error:
                 error.progressed = self._advanced(handle.tell())
                 raise
+            except OSError as error:  # e.g. disk full
+                named = _naming_file(error, self._partial)
+                if named is error:
+                    raise
+                raise named from error
         return (digest.hexdigest() if digest is not None else None), written
 
     def _advanced(self, size: int) -> bool:
@@ -417,9 +423,7 @@ def _naming_file(error: OSError, path: str) -> OSError:
     """A write error that says which file (``[Errno 28] No space left on device: '...'``)."""
     if error.filename is not None or error.errno is None:
         return error
-    named = OSError(error.errno, error.strerror, path)
-    named.__cause__ = error
-    return named
+    return OSError(error.errno, error.strerror, path)
 
 
 class _HashingWriter:
@@ -448,9 +452,7 @@ class _HashingWriter:
                     self.digest.update(chunk)
                 self.written += len(chunk)
                 self.progress.update(len(chunk))
-            except OSError as error:  # e.g. disk full: handed to the producer
-                self.error = _naming_file(error, self.handle.name)
-            except BaseException as error:
+            except BaseException as error:  # handed to the producer
                 self.error = error
 
     def put(self, chunk: bytes) -> None:

@@ -180,6 +180,22 @@ def test_download_all_ten_products_one_corrupted(make_local_hub, tmp_path):
         assert info["path"] == str(final_path(tmp_path, hub.product(product_id)))
 
 
+# ---------------------------------------------------------------------------- file extensions
+def test_product_with_another_extension_than_zip(make_local_hub, tmp_path):
+    # Sentinel-5P products are netCDF files: the server names them <title>.nc
+    hub = make_local_hub(products=100, product_size=150_000)
+    products = [p for p in hub.products if p.download_name.endswith(".nc")][:2]
+    assert len(products) == 2
+    api = client(hub)
+    info = api.download(products[0].id, str(tmp_path))
+    assert info["path"] == str(tmp_path / (products[0].identifier + ".nc"))
+    hub.faults.drop_after = 60_000  # and resumed from its .nc.incomplete file
+    downloaded, _, failed = api.download_all([p.id for p in products], str(tmp_path))
+    assert failed == set() and downloaded[products[1].id]["path"].endswith(".nc")
+    assert [r.range for r in value_gets(hub, products[1].id)] == [None, "bytes=60000-", "bytes=120000-"]
+    assert assert_nothing_corrupt(hub, tmp_path) == {"final": {p.id for p in products}, "partial": set()}
+
+
 # ---------------------------------------------------------------------------- hostile names
 HOSTILE_FILENAMES = ["../../escaped.zip", "/tmp/absolute.zip", "..", "../", "sub/dir/x.zip",
                      "a\x01b\x1f.zip", "..\\..\\windows.zip", ".hidden"]

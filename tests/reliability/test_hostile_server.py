@@ -53,7 +53,7 @@ def test_hostile_title_from_the_server(tmp_path, title):
     assert written_outside(tmp_path, target) == []
 
 
-@pytest.mark.parametrize("filename", ["../../escaped.zip", "/abs/olute.zip", "nul\x00.zip", "..", "\x1b[2J.zip",
+@pytest.mark.parametrize("filename", ["../../escaped.zip", "/abs/olute.zip", "nul\x00.zip", "..", "\x1b[2J.zip", "x/../../../y.exe",
                                       "a" * 300 + ".zip"], ids=repr)
 def test_hostile_content_disposition_from_the_hub(make_local_hub, tmp_path, filename):
     hub = make_local_hub(products=3, product_size=20_000, hostile_filename=filename)
