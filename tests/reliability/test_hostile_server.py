@@ -128,3 +128,16 @@ def test_stalled_body_times_out_and_keeps_what_arrived(tmp_path):
         assert len([r for r in server.requests if r["path"].endswith("$value")]) <= 4
     [partial] = os.listdir(tmp_path)
     assert (tmp_path / partial).read_bytes() == server.content[: len(server.content) // 2]
+
+
+# ---------------------------------------------------------------------------- JSON pages
+@pytest.mark.parametrize("page", ["huge", "endless"])
+@pytest.mark.parametrize("operation", ["query", "count"])
+def test_huge_or_endless_json_page_is_refused(page, operation):
+    # a 100 MB page (one enormous string) or an array of entries that never ends
+    with HostileServer(page=page) as server:
+        api = client(server, timeout=5)
+        error, growth = peak_memory_growth(lambda: getattr(api, operation)(raw="*"))
+    assert isinstance(error, SentinelAPIError), error
+    assert "larger than" in str(error)
+    assert growth < MEMORY_BOUND_MIB
