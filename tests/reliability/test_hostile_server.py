@@ -53,6 +53,19 @@ def test_hostile_title_from_the_server(tmp_path, title):
     assert written_outside(tmp_path, target) == []
 
 
+@pytest.mark.parametrize("title", ["../victim", "/{tmp}/victim", "..", ""], ids=repr)
+def test_check_files_never_deletes_outside_the_directory(tmp_path, title):
+    victim = tmp_path / "victim.zip"
+    victim.write_bytes(b"not a product")
+    target = tmp_path / "target"
+    target.mkdir()
+    with HostileServer(title=title.format(tmp=tmp_path)) as server:
+        corrupt = client(server).check_files(ids=[server.product.id], directory=str(target), delete=True)
+    assert victim.read_bytes() == b"not a product"
+    [path] = corrupt  # reported as missing from the directory
+    assert os.path.dirname(path) == str(target) and not os.path.exists(path)
+
+
 @pytest.mark.parametrize("filename", ["../../escaped.zip", "/abs/olute.zip", "nul\x00.zip", "..", "\x1b[2J.zip", "x/../../../y.exe",
                                       "a" * 300 + ".zip"], ids=repr)
 def test_hostile_content_disposition_from_the_hub(make_local_hub, tmp_path, filename):
@@ -141,3 +154,42 @@ def test_huge_or_endless_json_page_is_refused(page, operation):
     assert isinstance(error, SentinelAPIError), error
     assert "larger than" in str(error)
     assert growth < MEMORY_BOUND_MIB
+
+
+# ---------------------------------------------------------------------------- redirects
+PASSWORD = "s3cret-Pa55word"
+SECRETS = [PASSWORD, base64.b64encode("user:{}".format(PASSWORD).encode()).decode()]
+
+
+@pytest.mark.parametrize("other", ["localhost", "127.0.0.1"], ids=["another host", "another port"])
+def test_credentials_do_not_follow_a_redirect(tmp_path, other):
+    with HostileServer(host=other) as elsewhere, HostileServer(redirect_to=elsewhere.url) as server:
+        api = FastAPI("user", PASSWORD, server.url, show_progressbars=False, timeout=5)
+        info = api.download(server.product.id, str(tmp_path))
+    assert open(info["path"], "rb").read() == elsewhere.content  # the redirects were followed...
+    assert all("Authorization" in r["headers"] for r in server.requests)
+    assert elsewhere.requests  # ...and the other server got no credentials
+    for request in elsewhere.requests:
+        assert "Authorization" not in request["headers"]
+        assert not any(secret in request["raw"] for secret in SECRETS)
+
+
+def test_netrc_credentials_do_not_follow_a_redirect_to_another_host(tmp_path, no_user_credentials):
+    netrc = no_user_credentials / ".netrc"
+    netrc.write_text("machine 127.0.0.1 login user password {}\n".format(PASSWORD))
+    netrc.chmod(0o600)
+    with HostileServer(host="localhost") as elsewhere, HostileServer(redirect_to=elsewhere.url) as server:
+        api = FastAPI(None, None, server.url, show_progressbars=False, timeout=5)
+        api.get_product_odata(server.product.id)
+    assert server.requests[0]["headers"]["Authorization"] == "Basic " + SECRETS[1]  # netrc was used
+    assert elsewhere.requests
+    assert not any(secret in r["raw"] for r in elsewhere.requests for secret in SECRETS)
+
+
+def test_redirect_loop_is_an_error(tmp_path):
+    with HostileServer() as server:
+        server.redirect_to = server.url
+        with pytest.raises(SentinelAPIError, match="redirects"):
+            client(server, timeout=5).download(server.product.id, str(tmp_path))
+        assert len(server.requests) <= 31
+    assert os.listdir(tmp_path) == []
