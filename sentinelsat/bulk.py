@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, CancelledError, Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Set, Tuple
 
 from .download import Cancelled, ProductDownload
@@ -64,6 +64,10 @@ class Batch:
         self.n_concurrent_dl = n_concurrent_dl
         self.cancel = threading.Event()
         self.slot_freed = threading.Condition()
+        self.ids: List[str] = []
+        self.metadata: Dict[int, "Future[Dict[str, Any]]"] = {}
+        self.metadata_lock = threading.Lock()
+        self.metadata_pool: Optional[ThreadPoolExecutor] = None
 
     def run(self, ids: List[str]) -> Tuple[Dict[str, Any], Dict[str, Any], Set[str]]:
         """Download every product; return ``(downloaded, triggered, failed)``.
@@ -78,24 +82,48 @@ class Batch:
             The batch stops at once; partial downloads are kept for the next run.
         """
         outcomes: Dict[str, Outcome] = {}
+        self.ids = ids
         logger.info("Downloading %d products, %d at a time", len(ids), min(len(ids), self.n_concurrent_dl))
-        with self.api._tqdm(desc="Downloading products", total=len(ids), unit="product") as overall:
-            pool = ThreadPoolExecutor(self.n_concurrent_dl, thread_name_prefix="sentinelsat-download")
-            try:
-                pending = {pool.submit(self._product, product_id): product_id for product_id in ids}
+        self.metadata_pool = ThreadPoolExecutor(2, thread_name_prefix="sentinelsat-metadata")
+        pool = ThreadPoolExecutor(self.n_concurrent_dl, thread_name_prefix="sentinelsat-download")
+        try:
+            pending = {pool.submit(self._product, index): product_id for index, product_id in enumerate(ids)}
+            with self.api._tqdm(desc="Downloading products", total=len(ids), unit="product") as overall:
                 while pending:
                     done, _ = wait(pending, return_when=FIRST_COMPLETED)
                     for future in done:
                         outcomes[pending.pop(future)] = future.result()
                         overall.update(1)
-            except BaseException:
-                self.cancel.set()
-                with self.slot_freed:
-                    self.slot_freed.notify_all()
-                raise
-            finally:
-                pool.shutdown(wait=True, cancel_futures=True)
+        except BaseException:
+            self.cancel.set()
+            with self.slot_freed:
+                self.slot_freed.notify_all()
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+            self.metadata_pool.shutdown(wait=True, cancel_futures=True)
         return self._summarise(ids, outcomes)
+
+    def _prefetch(self, index: int) -> "Optional[Future[Dict[str, Any]]]":
+        """Ask for a product's OData info ahead of its download, so that metadata requests
+        overlap the transfers of the products before it."""
+        if index >= len(self.ids) or self.metadata_pool is None:
+            return None
+        with self.metadata_lock:
+            if index not in self.metadata:
+                self.metadata[index] = self.metadata_pool.submit(self.api.get_product_odata, self.ids[index])
+            return self.metadata[index]
+
+    def _info(self, index: int, attempt: int) -> Dict[str, Any]:
+        """The product's info: prefetched for a first attempt, fresh for a retry."""
+        self._prefetch(index + self.n_concurrent_dl)
+        future = self._prefetch(index) if attempt == 0 else None
+        if future is None:
+            return self.api.get_product_odata(self.ids[index])
+        try:
+            return future.result()
+        except CancelledError:
+            raise Cancelled() from None
 
     def _summarise(self, ids: List[str], outcomes: Dict[str, Outcome]):
         downloaded, triggered, failed = {}, {}, set()
@@ -115,12 +143,13 @@ class Batch:
                     len(downloaded), len(triggered), len(failed))
         return downloaded, triggered, failed
 
-    def _product(self, product_id: str) -> Outcome:
+    def _product(self, index: int) -> Outcome:
         """Download one product with retries; never raises for server-side failures."""
+        product_id = self.ids[index]
         attempts, waited = 0, 0.0
         while True:
             try:
-                info = self.api.get_product_odata(product_id)
+                info = self._info(index, attempts)
                 result, was_triggered = ProductDownload(
                     self.api, info, self.directory, self.checksum, self.cancel
                 ).run()

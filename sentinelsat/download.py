@@ -267,10 +267,13 @@ class ProductDownload:
         response = send(self.api.session, "GET", url, headers=headers, stream=True, timeout=self.api.timeout)
         if response.status_code in (200, 202, 206):
             return response
-        response.close()
         if response.status_code == 416 and offset:
+            response.close()
             return self._request(0)
-        raise classify_refusal(response, self.offline)
+        try:
+            raise classify_refusal(response, self.offline)  # reads the error body first
+        finally:
+            response.close()
 
     def _name_from_response(self, response: requests.Response, partial: str) -> Tuple[str, str]:
         """Final and partial paths, with the extension the server gives the product."""
@@ -368,34 +371,34 @@ def _copy_body(
     limit: Optional[int],
     result: Dict[str, Any],
 ) -> int:
-    """Stream the body into ``handle``; a second thread writes and hashes the chunks so that
-    hashing overlaps with receiving. Never reads more than ``limit`` bytes."""
-    writer = _HashingWriter(handle, digest, progress)
+    """Stream the body into ``handle``, never more than ``limit`` bytes; return the bytes
+    written. A second thread hashes the chunks while this one receives and writes them
+    (hashlib and file writes release the GIL), so checksumming costs no extra pass."""
+    hasher = _BackgroundHasher(digest) if digest is not None else None
     received = 0
     try:
         for chunk in _body_chunks(response, limit):
             if cancel.is_set():
                 raise Cancelled()
-            if limit is not None and received + len(chunk) >= limit:
-                if received + len(chunk) > limit:
-                    logger.warning("The server sent more than the product's size; the excess is ignored")
-                writer.put(chunk[: limit - received])
-                received = limit
-                break
-            writer.put(chunk)
+            if limit is not None and received + len(chunk) > limit:
+                logger.warning("The server sent more than the product's size; the excess is ignored")
+                chunk = chunk[: limit - received]
+            if hasher is not None:
+                hasher.update(chunk)
+            handle.write(chunk)
             received += len(chunk)
+            result["downloaded_bytes"] += len(chunk)
+            progress.update(len(chunk))
+            if limit is not None and received >= limit:
+                break
     except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError) as error:
-        written = writer.close()
-        result["downloaded_bytes"] += written
         raise TransferError(
-            "Connection lost after {} bytes: {}".format(written, error), response, progressed=written > 0
+            "Connection lost after {} bytes: {}".format(received, error), response, progressed=received > 0
         ) from error
-    except BaseException:
-        result["downloaded_bytes"] += writer.close(suppress=True)
-        raise
-    written = writer.close()
-    result["downloaded_bytes"] += written
-    return written
+    finally:
+        if hasher is not None:
+            hasher.finish()
+    return received
 
 
 def _body_chunks(response: requests.Response, limit: Optional[int]) -> Iterator[bytes]:
@@ -426,45 +429,24 @@ def _naming_file(error: OSError, path: str) -> OSError:
     return OSError(error.errno, error.strerror, path)
 
 
-class _HashingWriter:
-    """Writes (and hashes) chunks in a background thread, so they overlap with the network."""
+class _BackgroundHasher:
+    """Feeds chunks to a hash object in a background thread, in order."""
 
-    def __init__(self, handle: BinaryIO, digest: Optional["hashlib._Hash"], progress: Any) -> None:
-        self.handle = handle
+    def __init__(self, digest: "hashlib._Hash") -> None:
         self.digest = digest
-        self.progress = progress
-        self.written = 0
-        self.error: Optional[BaseException] = None
         self.chunks: "queue.Queue[Optional[bytes]]" = queue.Queue(maxsize=_QUEUE_DEPTH)
-        self.thread = threading.Thread(target=self._run, name="sentinelsat-writer", daemon=True)
+        self.thread = threading.Thread(target=self._run, name="sentinelsat-md5", daemon=True)
         self.thread.start()
 
     def _run(self) -> None:
-        while True:
-            chunk = self.chunks.get()
-            if chunk is None:
-                return
-            if self.error is not None:
-                continue  # drain the queue so the producer never blocks
-            try:
-                self.handle.write(chunk)
-                if self.digest is not None:
-                    self.digest.update(chunk)
-                self.written += len(chunk)
-                self.progress.update(len(chunk))
-            except BaseException as error:  # handed to the producer
-                self.error = error
+        for chunk in iter(self.chunks.get, None):
+            self.digest.update(chunk)
 
-    def put(self, chunk: bytes) -> None:
-        """Queue a chunk; raises the writer's error (e.g. disk full) if it failed."""
-        if self.error is not None:
-            raise self.error
+    def update(self, chunk: bytes) -> None:
+        """Queue a chunk (blocks while the hasher is ``_QUEUE_DEPTH`` chunks behind)."""
         self.chunks.put(chunk)
 
-    def close(self, suppress: bool = False) -> int:
-        """Wait until everything queued is written; return the bytes written."""
+    def finish(self) -> None:
+        """Wait until every queued chunk is hashed."""
         self.chunks.put(None)
         self.thread.join()
-        if self.error is not None and not suppress:
-            raise self.error
-        return self.written

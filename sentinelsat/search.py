@@ -43,7 +43,7 @@ def request_page(api: "SentinelAPI", query: str, order_by: Optional[str], rows: 
         headers={"Content-Type": "application/x-www-form-urlencoded; charset=UTF-8"},
         timeout=api.timeout,
     )
-    response.content  # read the body here, in the thread that waits for the network
+    _ = response.content  # read the body here, in the thread that waits for the network
     return response
 
 

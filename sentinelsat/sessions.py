@@ -213,14 +213,16 @@ def server_message(response: requests.Response) -> str:
     return message or response.reason or "no details given"
 
 
-def _body_text(response: requests.Response) -> str:
+def _body_text(response: requests.Response, limit: int = 200_000) -> str:
+    """The start of the body: an error page is short, and a hostile server's endless body
+    must not be read whole."""
     try:
-        content = response.content
+        content = next(response.iter_content(limit), b"")
     except (requests.exceptions.RequestException, RuntimeError):
         return ""
-    if not content:
-        return ""
-    return content[:200_000].decode(response.encoding or "utf-8", errors="replace")
+    if isinstance(content, str):  # pragma: no cover - iter_content(decode_unicode) is not used
+        return content[:limit]
+    return content[:limit].decode(response.encoding or "utf-8", errors="replace")
 
 
 def _json_message(text: str) -> Optional[str]:

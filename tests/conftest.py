@@ -14,6 +14,9 @@ from vcr.serializers import yamlserializer
 from sentinelsat import SentinelAPI
 from sentinelsat.sessions import default_retry
 
+# the local hub's fixtures: local_hub, make_local_hub
+pytest_plugins = ["sentinelsat.testing.pytest_plugin"]
+
 # bounded and reproducible property-based tests
 settings.register_profile("ci", max_examples=150, derandomize=True, deadline=2000, print_blob=True)
 settings.load_profile("ci")

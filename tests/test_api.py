@@ -6,7 +6,7 @@ import pytest
 import requests
 
 import sentinelsat
-from conftest import FIXTURES, recordings
+from conftest import recordings
 from sentinelsat import (
     InvalidChecksumError,
     SentinelAPI,
@@ -17,6 +17,7 @@ from sentinelsat import (
     read_geojson,
 )
 from sentinelsat.sessions import html_to_text, server_message
+from sentinelsat.testing.pages import maintenance_page
 
 
 def test_public_names():
@@ -109,6 +110,7 @@ def _response(status, body, content_type="text/html;charset=utf-8", headers=None
     response.status_code = status
     response.reason = requests.status_codes._codes[status][0].replace("_", " ").title()
     response._content = body.encode("utf-8")
+    response._content_consumed = True
     response.headers["Content-Type"] = content_type
     response.headers.update(headers or {})
     response.encoding = "utf-8"
@@ -148,7 +150,7 @@ def test_message_from_xml_body():
 
 
 def test_message_from_maintenance_page():
-    page = (FIXTURES / "server_maintenance.html").read_text()
+    page = maintenance_page().decode("utf-8")  # the real page, kept with the local hub
     message = server_message(_response(503, page))
     assert "will be back soon" in message
     assert "maintenance" in message

@@ -20,10 +20,8 @@ import requests
 from click.testing import CliRunner
 from conftest import BINARY_BODIES, FIXTURES, for_replay, recordings
 
-import sentinelsat.sentinel
 from sentinelsat import SentinelAPI, SentinelAPIError, __version__, geojson_to_wkt, read_geojson
 from sentinelsat.scripts import cli as cli_module
-from sentinelsat.testing.pytest_plugin import local_hub, make_local_hub  # noqa: F401 - fixtures
 from sentinelsat.scripts.cli import cli
 
 MAP = str(FIXTURES / "map.geojson")

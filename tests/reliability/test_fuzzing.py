@@ -194,6 +194,7 @@ ODATA_TEXTS = _recorded_texts("dhus-2018/test_get_product_odata_short.yaml")
 def fake_response(status, body, headers=None):
     response = requests.Response()
     response.status_code, response._content, response.url = status, body, "http://127.0.0.1/"
+    response._content_consumed = True  # as after requests has read the body
     response.headers = CaseInsensitiveDict(headers or {"Content-Type": "application/json"})
     response.reason = "Reason"
     return response

@@ -1,0 +1,284 @@
+"""Benchmarks of sentinelsat against the local DHuS hub.
+
+Usage::
+
+    python bench/run.py            # the full run recorded in bench/RESULTS.md
+    python bench/run.py --quick    # smaller sizes, under 3 minutes (CI)
+
+Each workload runs in a fresh process against a hub started here with the workload's knobs.
+The runner checks every result (same ids in the same order, every file's MD5) and prints one
+table: wall time, throughput, peak RSS and the ratio to the workload's limit. It exits
+non-zero if a result is wrong, never because something is slow.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from typing import List, Optional
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+
+from sentinelsat.testing import LocalHub  # noqa: E402
+
+MiB = 1 << 20
+
+
+@dataclass
+class Row:
+    """One line of the result table."""
+
+    workload: str
+    wall: float
+    throughput: str
+    peak_rss_mb: float
+    limit: str
+    ratio: float
+    target: str
+    met: bool
+    errors: List[str] = field(default_factory=list)
+
+
+def workload(name: str, *args: str) -> dict:
+    """Run ``bench/workloads.py`` in a fresh process and return its JSON result."""
+    command = [sys.executable, os.path.join(HERE, "workloads.py"), name, *args]
+    completed = subprocess.run(command, capture_output=True, text=True, check=False)
+    if completed.returncode != 0:
+        raise RuntimeError("workload {} failed:\n{}".format(name, completed.stderr[-3000:]))
+    return json.loads(completed.stdout)
+
+
+def file_md5(path: str) -> str:
+    digest = hashlib.md5()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(8 * MiB), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def check_files(hub: LocalHub, paths: dict) -> List[str]:
+    errors = []
+    for product in hub.products:
+        path = paths.get(product.id)
+        if path is None or not os.path.exists(path):
+            errors.append("{} was not downloaded".format(product.identifier))
+        elif file_md5(path) != product.md5.lower():
+            errors.append("{} has the wrong MD5".format(path))
+    return errors
+
+
+def fresh_dir(base: str, name: str) -> str:
+    path = os.path.join(base, name)
+    shutil.rmtree(path, ignore_errors=True)
+    os.makedirs(path)
+    return path
+
+
+# ---------------------------------------------------------------------------- workloads
+def bench_query(quick: bool) -> Row:
+    products, latency, concurrency = 5000, 0.05, 4
+    with LocalHub(products=products, latency=latency) as hub:
+        expected = {product.id for product in hub.products}
+        concurrent = workload("query", "--url", hub.url, "--concurrency", str(concurrency))
+        sequential = workload("query", "--url", hub.url, "--concurrency", "1")
+    errors = []
+    if concurrent["ids"] != sequential["ids"]:
+        errors.append("concurrent and sequential paging returned different ids or order")
+    if set(concurrent["ids"]) != expected or len(concurrent["ids"]) != products:
+        errors.append("the query did not return the hub's {} products".format(products))
+    pages = -(-products // 100)
+    floor = pages * latency / concurrency
+    ratio = sequential["wall"] / concurrent["wall"]
+    return Row(
+        "QUERY {} products".format(products), concurrent["wall"],
+        "{:.0f} products/s".format(products / concurrent["wall"]), concurrent["peak_rss_mb"],
+        "1 in flight: {:.2f} s; {} pages x {:.0f} ms / {}: {:.2f} s".format(
+            sequential["wall"], pages, latency * 1000, concurrency, floor),
+        ratio, ">= 3.8x faster", ratio >= 3.8, errors,
+    )
+
+
+def bench_download_many(quick: bool, base: str) -> Row:
+    count, size, bandwidth, flows = 8, (16 if quick else 64) * MiB, 40 * MiB, 4
+    with LocalHub(products=count, product_size=size, bandwidth=bandwidth, max_concurrent_downloads=flows) as hub:
+        for product in hub.products:
+            _ = product.md5  # computed once by the hub, before the clock starts
+        directory = fresh_dir(base, "download_many")
+        result = workload("download_many", "--url", hub.url, "--dir", directory,
+                          "--ids", *[p.id for p in hub.products], "--concurrency", str(flows))
+        errors = check_files(hub, result["paths"]) + ["failed: {}".format(result["failed"])] * bool(result["failed"])
+    limit = count * size / (flows * bandwidth)
+    ratio = result["wall"] / limit
+    return Row(
+        "DOWNLOAD_MANY {} x {} MiB".format(count, size // MiB), result["wall"],
+        "{:.0f} MiB/s".format(count * size / MiB / result["wall"]), result["peak_rss_mb"],
+        "{} x 40 MiB/s: {:.2f} s".format(flows, limit), ratio, "<= 1.05 of limit", ratio <= 1.05, errors,
+    )
+
+
+def download_one(size: int, base: str, runs: int) -> List[dict]:
+    results = []
+    with LocalHub(products=1, product_size=size) as hub:
+        product = hub.products[0]
+        _ = product.md5
+        for _ in range(runs):
+            directory = fresh_dir(base, "download_one")
+            result = workload("download_one", "--url", hub.url, "--dir", directory, "--ids", product.id)
+            result["errors"] = check_files(hub, result["paths"])
+            result["md5_limit"] = workload("md5", "--path", result["paths"][product.id])
+            results.append(result)
+            shutil.rmtree(directory)
+    return results
+
+
+def bench_download_one(quick: bool, base: str) -> List[Row]:
+    size = (256 if quick else 1024) * MiB
+    runs = download_one(size, base, 1 if quick else 3)
+    small_size = size // 4
+    small = download_one(small_size, base, 1)[0]
+    median = sorted(runs, key=lambda r: r["wall"])[len(runs) // 2]
+    throughput = size / median["wall"]
+    md5_throughput = statistics.median(size / r["md5_limit"]["wall"] for r in runs)
+    ratio = throughput / md5_throughput
+    errors = [error for r in runs + [small] for error in r["errors"]]
+    peak = max(r["peak_rss_mb"] for r in runs)
+    growth = peak - small["peak_rss_mb"]
+    return [
+        Row(
+            "DOWNLOAD_ONE {} MiB (median of {})".format(size // MiB, len(runs)), median["wall"],
+            "{:.0f} MiB/s".format(throughput / MiB), median["peak_rss_mb"],
+            "md5: {:.0f} MiB/s".format(md5_throughput / MiB), ratio, ">= 0.85 of md5", ratio >= 0.85, errors,
+        ),
+        Row(
+            "MEMORY {} vs {} MiB download".format(size // MiB, small_size // MiB), median["wall"], "-", peak,
+            "flat; 60 MB", growth, "< 60 MB, +<5 MB", peak < 60 and growth < 5,
+        ),
+    ]
+
+
+def bench_check_files(quick: bool, base: str) -> Row:
+    count, size = 8, (16 if quick else 64) * MiB
+    with LocalHub(products=count, product_size=size) as hub:
+        directory = fresh_dir(base, "check_files")
+        for product in hub.products:
+            with open(os.path.join(directory, product.download_name), "wb") as f:
+                for chunk in hub.product_bytes(product.id):
+                    f.write(chunk)
+        result = workload("check_files", "--url", hub.url, "--dir", directory, "--ids", *[p.id for p in hub.products])
+        single = workload("md5", "--path", os.path.join(directory, hub.products[0].download_name))
+    errors = ["reported corrupt: {}".format(result["corrupt"])] if result["corrupt"] else []
+    one_core = size / single["wall"]
+    throughput = count * size / result["wall"]
+    cores = os.cpu_count() or 1
+    return Row(
+        "CHECK_FILES {} x {} MiB".format(count, size // MiB), result["wall"],
+        "{:.0f} MiB/s".format(throughput / MiB), result["peak_rss_mb"],
+        "1 core md5: {:.0f} MiB/s ({} cores)".format(one_core / MiB, cores), throughput / one_core,
+        "> 1 with cores > 1", cores == 1 or throughput / one_core > 1.0, errors,
+    )
+
+
+def timed_runs(command: List[str], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run(command, capture_output=True, check=True)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def bench_startup(quick: bool) -> Row:
+    runs = 5 if quick else 15
+    executable = shutil.which("sentinelsat")
+    command = [executable, "--help"] if executable else [sys.executable, "-m", "sentinelsat", "--help"]
+    baseline = timed_runs([sys.executable, "-c", "import requests, click"], runs)
+    helped = timed_runs(command, runs)
+    output = subprocess.run(command, capture_output=True, text=True).stdout
+    errors = [] if "--download" in output else ["sentinelsat --help printed no option list"]
+    ratio = helped / baseline
+    return Row(
+        "STARTUP sentinelsat --help (median of {})".format(runs), helped, "-", 0.0,
+        "import requests, click: {:.3f} s".format(baseline), ratio, "<= 1.3", ratio <= 1.3, errors,
+    )
+
+
+# ---------------------------------------------------------------------------- report
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            names = [line.split(":", 1)[1].strip() for line in f if line.startswith("model name")]
+        cpu = "{} x {}".format(len(names), names[0]) if names else cpu
+    except OSError:
+        pass
+    try:
+        with open("/proc/meminfo") as f:
+            memory = "{:.0f} GiB RAM".format(int(f.readline().split()[1]) / 2**20)
+    except OSError:
+        memory = "unknown RAM"
+    return "{}; {}; Python {}; {}".format(cpu, memory, platform.python_version(), platform.platform())
+
+
+def table(rows: List[Row]) -> str:
+    lines = [
+        "| workload | wall (s) | throughput | peak RSS (MB) | limit | ratio | target | met |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        lines.append("| {} | {:.2f} | {} | {:.0f} | {} | {:.2f} | {} | {} |".format(
+            row.workload, row.wall, row.throughput, row.peak_rss_mb, row.limit, row.ratio, row.target,
+            "yes" if row.met else "NO"))
+    return "\n".join(lines)
+
+
+def default_directory() -> str:
+    """Downloads go to a RAM-backed directory when there is one: the targets compare the
+    client with the network and MD5 limits, not with this machine's disk."""
+    return "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else tempfile.gettempdir()
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="smaller sizes, for CI (under 3 minutes)")
+    parser.add_argument("--dir", default=default_directory(), help="where downloads are written")
+    parser.add_argument("--only", nargs="*", help="run only these workloads (query, many, one, check, startup)")
+    args = parser.parse_args(argv)
+    base = tempfile.mkdtemp(prefix="sentinelsat-bench-", dir=args.dir)
+    selected = set(args.only or ["query", "many", "one", "check", "startup"])
+    rows: List[Row] = []
+    started = time.perf_counter()
+    try:
+        if "query" in selected:
+            rows.append(bench_query(args.quick))
+        if "many" in selected:
+            rows.append(bench_download_many(args.quick, base))
+        if "one" in selected:
+            rows.extend(bench_download_one(args.quick, base))
+        if "check" in selected:
+            rows.append(bench_check_files(args.quick, base))
+        if "startup" in selected:
+            rows.append(bench_startup(args.quick))
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+    print("Machine: " + machine())
+    print("Downloads written to: " + args.dir)
+    print(table(rows))
+    print("Total time: {:.0f} s".format(time.perf_counter() - started))
+    errors = [(row.workload, error) for row in rows for error in row.errors]
+    for name, error in errors:
+        print("WRONG RESULT in {}: {}".format(name, error), file=sys.stderr)
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
