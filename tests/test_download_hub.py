@@ -20,7 +20,6 @@ import pytest
 
 import sentinelsat
 from sentinelsat import InvalidChecksumError, SentinelAPI, SentinelAPIError, SentinelAPILTAError
-from sentinelsat.testing.pytest_plugin import local_hub, make_local_hub  # noqa: F401 - fixtures
 
 pytestmark = [pytest.mark.hub, pytest.mark.timeout(120)]
 

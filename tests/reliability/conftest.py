@@ -1,10 +1,11 @@
-"""Fixtures of the reliability tests: the local hub and a home without credentials."""
+"""Fixtures of the reliability tests: a home without credentials.
+
+The hub fixtures (``local_hub``, ``make_local_hub``) come from the plugin that the root
+conftest registers.
+"""
 from __future__ import annotations
 
 import pytest
-
-# the project's hub fixtures (imported: pytest_plugins is only allowed in the root conftest)
-from sentinelsat.testing.pytest_plugin import local_hub, make_local_hub  # noqa: F401
 
 
 @pytest.fixture(autouse=True)
