@@ -373,7 +373,7 @@ def test_memory_stays_flat_while_downloading_a_large_product(make_local_hub, tmp
     size = 256 * 1024 * 1024
     hub = make_local_hub(products=1, product_size=size)
     product = hub.products[0]
-    product.md5  # computed here, not while the child waits for the metadata
+    assert product.md5  # computed here, not while the child waits for the metadata
     env = dict(os.environ, PYTHONPATH=str(REPO))
     code = textwrap.dedent(LARGE_DOWNLOAD)
     run = subprocess.run([sys.executable, "-c", code, hub.url, hub.user, hub.password, product.id, str(tmp_path)],

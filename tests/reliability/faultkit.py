@@ -119,7 +119,7 @@ def finish(process: subprocess.Popen, timeout: float = 60) -> tuple:
     except subprocess.TimeoutExpired:
         process.kill()
         out, err = process.communicate()
-        raise AssertionError("child process hung; stderr:\n" + err.decode(errors="replace"))
+        raise AssertionError("child process hung; stderr:\n" + err.decode(errors="replace")) from None
     return process.returncode, out.decode(errors="replace"), err.decode(errors="replace")
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import http.server
 import logging
-import os
 import pathlib
 import pickle
 import re

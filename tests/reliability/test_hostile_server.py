@@ -15,7 +15,7 @@ import pytest
 from sentinelsat import InvalidChecksumError, SentinelAPI, SentinelAPIError
 from sentinelsat.scripts.cli import cli
 
-from .faultkit import FastAPI, hub_api, products_on_disk, true_bytes, tree, value_requests
+from .faultkit import FastAPI, hub_api, products_on_disk, true_bytes, tree
 from .hostile import HostileServer, peak_memory_growth
 
 pytestmark = [pytest.mark.hub, pytest.mark.timeout(30)]

@@ -8,6 +8,8 @@ import os
 import random
 import resource
 import signal
+import subprocess
+import sys
 
 import pytest
 
@@ -67,7 +69,7 @@ def test_killed_download_resumes_with_only_the_missing_bytes(make_local_hub, tmp
     size = 6 * 1024 * 1024
     hub = make_local_hub(products=2, seed=seed, product_size=size, bandwidth=12_000_000)
     product = hub.products[0]
-    product.md5  # hashed here, before the child asks for it
+    assert product.md5  # hashed here, before the child asks for it
     kill_at = random.Random(seed).randrange(0, size)
     child = start_download(hub, tmp_path, [product.id])
     try:
@@ -96,9 +98,6 @@ def test_ctrl_c_in_the_command_line_keeps_resumable_files(make_local_hub, tmp_pa
     products = hub.products[:3]
     args = ["-m", "sentinelsat", "-d", "--uuid", ",".join(p.id for p in products), "--path", str(tmp_path)]
     env = child_env(DHUS_URL=hub.url, DHUS_USER=hub.user, DHUS_PASSWORD=hub.password)
-    import subprocess
-    import sys
-
     child = subprocess.Popen([sys.executable, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         assert wait_for(lambda: all(partial_size(tmp_path, p) >= 1024 * 1024 for p in products), timeout=30)
@@ -125,9 +124,8 @@ def test_two_processes_share_a_directory(make_local_hub, tmp_path):
     hub = make_local_hub(products=10, product_size=(800_000, 1_200_000), bandwidth=2_000_000)
     first = [p.id for p in hub.products[:6]]
     second = [p.id for p in hub.products[:2] + hub.products[6:10]]  # both start with the same two
-    for p in hub.products:
-        p.md5  # hashed here, not while the children wait
-    children = [start_download(hub, tmp_path, ids, "go", stdin=__import__("subprocess").PIPE) for ids in (first, second)]
+    assert all(p.md5 for p in hub.products)  # hashed here, not while the children wait
+    children = [start_download(hub, tmp_path, ids, "go", stdin=subprocess.PIPE) for ids in (first, second)]
     try:
         for child in children:
             assert child.stdout.readline().strip() == b"ready"
@@ -184,9 +182,6 @@ def test_disk_full_leaves_a_resumable_partial_file(make_local_hub, tmp_path):
 def test_disk_full_in_the_command_line_is_one_clear_error(make_local_hub, tmp_path):
     hub = make_local_hub(products=3, product_size=3 * 1024 * 1024)
     products = hub.products[:2]
-    import subprocess
-    import sys
-
     env = child_env(PYTHONDONTWRITEBYTECODE="1", DHUS_URL=hub.url, DHUS_USER=hub.user, DHUS_PASSWORD=hub.password)
     args = ["-m", "sentinelsat", "-d", "--uuid", ",".join(p.id for p in products), "--path", str(tmp_path)]
     child = subprocess.Popen([sys.executable, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
