@@ -7,21 +7,44 @@ The public API:
   build queries;
 - :class:`SentinelAPIError` and its subclasses :class:`SentinelAPILTAError` and
   :class:`InvalidChecksumError`.
+
+The names are imported on first use, so that ``import sentinelsat`` (and the start of the
+``sentinelsat`` command) stays fast.
 """
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any, List
+
 __version__ = "1.0.0"
 
-from .exceptions import InvalidChecksumError, SentinelAPIError, SentinelAPILTAError  # noqa: E402
-from .geo import geojson_to_wkt, read_geojson  # noqa: E402
-from .query import format_query_date  # noqa: E402
-from .sentinel import SentinelAPI  # noqa: E402
+_EXPORTS = {
+    "SentinelAPI": "sentinel",
+    "SentinelAPIError": "exceptions",
+    "SentinelAPILTAError": "exceptions",
+    "InvalidChecksumError": "exceptions",
+    "read_geojson": "geo",
+    "geojson_to_wkt": "geo",
+    "format_query_date": "query",
+}
 
-__all__ = [
-    "SentinelAPI",
-    "SentinelAPIError",
-    "SentinelAPILTAError",
-    "InvalidChecksumError",
-    "read_geojson",
-    "geojson_to_wkt",
-    "format_query_date",
-    "__version__",
-]
+__all__ = list(_EXPORTS) + ["__version__"]
+
+if TYPE_CHECKING:  # pragma: no cover - what type checkers and IDEs see
+    from .exceptions import InvalidChecksumError, SentinelAPIError, SentinelAPILTAError
+    from .geo import geojson_to_wkt, read_geojson
+    from .query import format_query_date
+    from .sentinel import SentinelAPI
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError("module {!r} has no attribute {!r}".format(__name__, name))
+    value = getattr(importlib.import_module("." + module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> List[str]:
+    return sorted(__all__)
