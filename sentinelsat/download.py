@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, BinaryIO, Dict, Iterator, Optional, Tuple
 
 import requests
+import urllib3
 
 from .exceptions import InvalidChecksumError, SentinelAPIError, SentinelAPILTAError, ServerLimitError
 from .files import (
@@ -50,7 +51,8 @@ class Cancelled(KeyboardInterrupt):
 class TransferError(SentinelAPIError):
     """The connection broke while the product's body was being received.
 
-    ``progressed`` tells whether the attempt wrote any new byte before it failed.
+    ``progressed`` tells whether the attempt got further into the product than the attempts
+    before it (a server that ignores ``Range`` makes every attempt start again from byte 0).
     """
 
     def __init__(self, msg: Optional[str] = None, response: Any = None, progressed: bool = False) -> None:
@@ -124,6 +126,8 @@ class ProductDownload:
         self.name = safe_name(info.get("title"), str(info["id"]))
         self.size: Optional[int] = info.get("size")
         self.offline = not info.get("Online", True)
+        self._reached = 0  # the largest partial file so far: attempts must get beyond it
+        self._partial: Optional[str] = None  # the locked partial file's current path
 
     def run(self) -> Tuple[Dict[str, Any], bool]:
         """Download the product, or trigger its retrieval if it is offline.
@@ -164,7 +168,10 @@ class ProductDownload:
     # -------------------------------------------------------------- files on disk
     @contextmanager
     def _locked_partial(self) -> Iterator[Tuple[BinaryIO, str]]:
-        """Lock the product's partial file (an existing one, or a new ``.zip.incomplete``)."""
+        """Lock the product's partial file (an existing one, or a new ``.zip.incomplete``).
+
+        An empty partial file is removed when the lock is released, whatever happened: a
+        product that was skipped, triggered or refused leaves no file behind."""
         while True:
             existing = product_files(self.directory, self.name, partial=True)
             path = existing[0] if existing else os.path.join(
@@ -173,7 +180,11 @@ class ProductDownload:
             with locked_file(path, self.cancel.is_set) as handle:
                 if not os.path.exists(path):  # renamed by its previous holder meanwhile
                     continue
-                yield handle, path
+                self._partial = path
+                try:
+                    yield handle, path
+                finally:
+                    _remove_if_empty(handle, self._partial)
                 return
 
     def _complete_copy(self) -> Optional[str]:
@@ -199,20 +210,18 @@ class ProductDownload:
         with self._locked_partial() as (handle, partial):
             complete = self._complete_copy()
             if complete is not None:
-                _remove_if_empty(partial)
                 result["path"] = complete
                 return False
             if self.offline and self._trigger_retrieval():
-                _remove_if_empty(partial)
                 return True
             offset, digest = self._usable_prefix(handle)
+            self._reached = max(self._reached, offset)
             if offset == self.size:  # complete, but its download was killed before the rename
                 result["path"] = self._finish(handle, partial, partial[: -len(PARTIAL_SUFFIX)], digest, 0)
                 return False
             response = self._request(offset)
             try:
                 if response.status_code == 202:  # went offline since its info was read
-                    _remove_if_empty(partial)
                     return True
                 final, partial = self._name_from_response(response, partial)
                 digest, written = self._receive(response, handle, offset, result)
@@ -272,6 +281,7 @@ class ProductDownload:
         final = os.path.join(self.directory, self.name + extension_for(self.info.get("title"), server_filename))
         if partial != final + PARTIAL_SUFFIX:
             os.replace(partial, final + PARTIAL_SUFFIX)  # the lock follows the file
+            self._partial = final + PARTIAL_SUFFIX
         return final, final + PARTIAL_SUFFIX
 
     def _receive(
@@ -286,14 +296,31 @@ class ProductDownload:
             offset = 0
         handle.truncate(offset)
         handle.seek(offset)
-        digest = md5_of_file(handle.name, limit=offset) if self.checksum else None
+        # by its current path: handle.name is the path before a rename to the server's extension
+        digest = md5_of_file(self._partial, limit=offset) if self.checksum else None
         with self.api._tqdm(
             desc=self.name, total=self.size, initial=offset, unit="B", unit_scale=True,
             unit_divisor=1024, leave=False,
         ) as progress:
             limit = None if self.size is None else self.size - offset
-            written = _copy_body(response, handle, digest, progress, self.cancel, limit, result)
+            try:
+                written = _copy_body(response, handle, digest, progress, self.cancel, limit, result)
+            except TransferError as error:
+                error.progressed = self._advanced(handle.tell())
+                raise
+            except OSError as error:  # e.g. disk full
+                named = _naming_file(error, self._partial)
+                if named is error:
+                    raise
+                raise named from error
         return (digest.hexdigest() if digest is not None else None), written
+
+    def _advanced(self, size: int) -> bool:
+        """Whether the partial file, now ``size`` bytes, is larger than ever before."""
+        if size <= self._reached:
+            return False
+        self._reached = size
+        return True
 
     def _finish(self, handle: BinaryIO, partial: str, final: str, digest: Optional[str], written: int) -> str:
         """Check size and checksum, then give the partial file its final name."""
@@ -303,7 +330,7 @@ class ProductDownload:
         if self.size is not None and size != self.size:
             raise TransferError(
                 "Download of {} incomplete: {} of {} bytes".format(self.name, size, self.size),
-                progressed=written > 0,
+                progressed=self._advanced(size),
             )
         if self.checksum and not checksums_match(self.info.get("md5"), digest or ""):
             os.remove(partial)
@@ -316,12 +343,18 @@ class ProductDownload:
         return final
 
 
-def _remove_if_empty(path: str) -> None:
+def _remove_if_empty(handle: BinaryIO, path: Optional[str]) -> None:
+    """Remove the locked partial file at ``path`` if nothing was written to it."""
     try:
-        if os.path.getsize(path) == 0:
+        handle.flush()
+        if path is not None and os.fstat(handle.fileno()).st_size == 0 and _same_file(handle, path):
             os.remove(path)
-    except FileNotFoundError:
+    except OSError:  # already renamed or removed, or the flush failed: keep what is there
         pass
+
+
+def _same_file(handle: BinaryIO, path: str) -> bool:
+    return os.path.samestat(os.fstat(handle.fileno()), os.stat(path))
 
 
 def _range_start(response: requests.Response) -> int:
@@ -344,7 +377,7 @@ def _copy_body(
     hasher = _BackgroundHasher(digest) if digest is not None else None
     received = 0
     try:
-        for chunk in response.iter_content(CHUNK_SIZE):
+        for chunk in _body_chunks(response, limit):
             if cancel.is_set():
                 raise Cancelled()
             if limit is not None and received + len(chunk) > limit:
@@ -358,7 +391,7 @@ def _copy_body(
             progress.update(len(chunk))
             if limit is not None and received >= limit:
                 break
-    except requests.exceptions.RequestException as error:
+    except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError) as error:
         raise TransferError(
             "Connection lost after {} bytes: {}".format(received, error), response, progressed=received > 0
         ) from error
@@ -366,6 +399,34 @@ def _copy_body(
         if hasher is not None:
             hasher.finish()
     return received
+
+
+def _body_chunks(response: requests.Response, limit: Optional[int]) -> Iterator[bytes]:
+    """The body in chunks of up to ``CHUNK_SIZE`` bytes, never more than ``limit`` in all.
+
+    A body the server did not encode (products never are) is read undecoded, each chunk
+    being what the connection has delivered so far: the bytes that arrived before the
+    connection broke or stalled are kept, and nothing beyond the product is waited for.
+    (A decoding read waits for a whole chunk, and drops it when the connection fails.)"""
+    raw = response.raw
+    encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
+    if encoding not in ("", "identity") or not hasattr(raw, "read1"):  # urllib3 < 2 has no read1
+        yield from response.iter_content(CHUNK_SIZE)
+        return
+    while limit is None or limit > 0:
+        chunk = raw.read1(CHUNK_SIZE if limit is None else min(CHUNK_SIZE, limit))  # requests turns decoding off
+        if not chunk:
+            return
+        if limit is not None:
+            limit -= len(chunk)
+        yield chunk
+
+
+def _naming_file(error: OSError, path: str) -> OSError:
+    """A write error that says which file (``[Errno 28] No space left on device: '...'``)."""
+    if error.filename is not None or error.errno is None:
+        return error
+    return OSError(error.errno, error.strerror, path)
 
 
 class _BackgroundHasher:

@@ -18,6 +18,10 @@ logger = logging.getLogger(__name__)
 #: Transient server answers worth a retry: overloaded or restarting DHuS instances.
 RETRY_STATUSES = (500, 502, 503, 504)
 
+#: Largest body read into memory (search pages, product metadata, error pages): DHuS
+#: answers are a few MB at most; a larger or endless one is refused, not held.
+MAX_RESPONSE_SIZE = 32 * 1024 * 1024
+
 _MAX_MESSAGE_LINES = 6
 _MAX_MESSAGE_CHARS = 1000
 _XML_MESSAGE = re.compile(r"<message[^>]*>(.*?)</message>", re.DOTALL)
@@ -98,16 +102,21 @@ def send(session: requests.Session, method: str, url: str, **kwargs: Any) -> req
     Returns
     -------
     requests.Response
-        Whatever the server answered, errors included.
+        Whatever the server answered, errors included. Unless ``stream=True``, its body
+        has been read.
 
     Raises
     ------
     SentinelAPIError
         If no answer could be obtained (connection refused or reset, timeout, too many
-        retries).
+        retries), or the body is larger than :data:`MAX_RESPONSE_SIZE`.
     """
+    stream = kwargs.pop("stream", False)
     try:
-        return session.request(method, url, **kwargs)
+        response = session.request(method, url, stream=True, **kwargs)
+        if not stream:
+            _read_body(response, url)
+        return response
     except requests.exceptions.Timeout as error:
         raise SentinelAPIError(
             "The server did not answer within the timeout ({}): {}".format(kwargs.get("timeout"), url)
@@ -116,6 +125,21 @@ def send(session: requests.Session, method: str, url: str, **kwargs: Any) -> req
         raise SentinelAPIError(
             "Could not connect to the server at {}: {}".format(url, _describe(error))
         ) from error
+
+
+def _read_body(response: requests.Response, url: str) -> None:
+    """Read the whole body into ``response.content``, up to :data:`MAX_RESPONSE_SIZE`."""
+    chunks, size = [], 0
+    for chunk in response.iter_content(1 << 16):
+        size += len(chunk)
+        if size > MAX_RESPONSE_SIZE:
+            response.close()
+            raise SentinelAPIError(
+                "The server's answer to {} is larger than {} MB: refused".format(url, MAX_RESPONSE_SIZE >> 20),
+                response,
+            )
+        chunks.append(chunk)
+    response._content = b"".join(chunks)  # what requests itself does when it reads a body
 
 
 def _describe(error: Exception) -> str:
