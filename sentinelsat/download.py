@@ -15,7 +15,7 @@ import queue
 import re
 import threading
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, BinaryIO, Dict, Iterator, Optional, Tuple
+from typing import TYPE_CHECKING, Any, BinaryIO, Dict, Iterator, Optional, Tuple, cast
 
 import requests
 import urllib3
@@ -297,7 +297,7 @@ class ProductDownload:
         handle.truncate(offset)
         handle.seek(offset)
         # by its current path: handle.name is the path before a rename to the server's extension
-        digest = md5_of_file(self._partial, limit=offset) if self.checksum else None
+        digest = md5_of_file(cast(str, self._partial), limit=offset) if self.checksum else None
         with self.api._tqdm(
             desc=self.name, total=self.size, initial=offset, unit="B", unit_scale=True,
             unit_divisor=1024, leave=False,
@@ -309,7 +309,7 @@ class ProductDownload:
                 error.progressed = self._advanced(handle.tell())
                 raise
             except OSError as error:  # e.g. disk full
-                named = _naming_file(error, self._partial)
+                named = _naming_file(error, cast(str, self._partial))
                 if named is error:
                     raise
                 raise named from error
