@@ -15,7 +15,7 @@ import queue
 import re
 import threading
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, BinaryIO, Dict, Iterator, Optional, Tuple, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, Dict, Iterator, Optional, Tuple
 
 import requests
 import urllib3
@@ -224,7 +224,7 @@ class ProductDownload:
                 if response.status_code == 202:  # went offline since its info was read
                     return True
                 final, partial = self._name_from_response(response, partial)
-                digest, written = self._receive(response, handle, offset, result)
+                digest, written = self._receive(response, handle, partial, offset, result)
             finally:
                 response.close()
             result["path"] = self._finish(handle, partial, final, digest, written)
@@ -285,7 +285,7 @@ class ProductDownload:
         return final, final + PARTIAL_SUFFIX
 
     def _receive(
-        self, response: requests.Response, handle: BinaryIO, offset: int, result: Dict[str, Any]
+        self, response: requests.Response, handle: BinaryIO, partial: str, offset: int, result: Dict[str, Any]
     ) -> Tuple[Optional[str], int]:
         """Write the body after the kept prefix, or from the start if the server ignored
         the range (never appending a whole body). Return the MD5 of the whole file (if
@@ -297,7 +297,7 @@ class ProductDownload:
         handle.truncate(offset)
         handle.seek(offset)
         # by its current path: handle.name is the path before a rename to the server's extension
-        digest = md5_of_file(cast(str, self._partial), limit=offset) if self.checksum else None
+        digest = md5_of_file(partial, limit=offset) if self.checksum else None
         with self.api._tqdm(
             desc=self.name, total=self.size, initial=offset, unit="B", unit_scale=True,
             unit_divisor=1024, leave=False,
@@ -309,7 +309,7 @@ class ProductDownload:
                 error.progressed = self._advanced(handle.tell())
                 raise
             except OSError as error:  # e.g. disk full
-                named = _naming_file(error, cast(str, self._partial))
+                named = _naming_file(error, partial)
                 if named is error:
                     raise
                 raise named from error
