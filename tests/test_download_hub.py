@@ -390,3 +390,33 @@ def test_memory_stays_flat_while_downloading_a_large_product(make_local_hub, tmp
         for block in iter(lambda: f.read(1 << 22), b""):
             digest.update(block)
     assert digest.hexdigest() == product.md5
+
+
+# ----------------------------------------------------------------------------- progress bars
+def test_download_progress_bar_shows_product_and_resumed_offset(make_local_hub, tmp_path, capsys):
+    hub = make_local_hub(products=1, product_size=300_000)
+    product = hub.products[0]
+    kept = 120_000
+    partial_path(tmp_path, product).write_bytes(content(hub, product.id)[:kept])
+    bars = []
+
+    class RecordingAPI(FastAPI):
+        def _tqdm(self, **kwargs):
+            bars.append(kwargs)
+            return super()._tqdm(**kwargs)
+
+    RecordingAPI(hub.user, hub.password, hub.url).download(product.id, str(tmp_path))
+    [bar] = [kwargs for kwargs in bars if kwargs.get("desc") == product.identifier]
+    assert (bar["total"], bar["initial"], bar["unit"]) == (product.size, kept, "B")
+    err = capsys.readouterr().err
+    assert product.identifier in err and "117k/293k" in err  # starts at the kept 120,000 of 300,000 bytes
+    assert final_path(tmp_path, product).read_bytes() == content(hub, product.id)
+
+
+def test_progress_bars_silenced(make_local_hub, tmp_path, capsys):
+    hub = make_local_hub(products=3, product_size=50_000)
+    api = client(hub)  # show_progressbars=False
+    api.download_all([p.id for p in hub.products], str(tmp_path))
+    api.check_files(ids=[p.id for p in hub.products], directory=str(tmp_path))
+    api.query(ingestiondate=(None, "NOW"))
+    assert capsys.readouterr().err == ""
