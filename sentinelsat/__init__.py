@@ -28,7 +28,16 @@ _EXPORTS = {
     "format_query_date": "query",
 }
 
-__all__ = list(_EXPORTS) + ["__version__"]
+__all__ = [
+    "SentinelAPI",
+    "SentinelAPIError",
+    "SentinelAPILTAError",
+    "InvalidChecksumError",
+    "read_geojson",
+    "geojson_to_wkt",
+    "format_query_date",
+    "__version__",
+]
 
 if TYPE_CHECKING:  # pragma: no cover - what type checkers and IDEs see
     from .exceptions import InvalidChecksumError, SentinelAPIError, SentinelAPILTAError

@@ -172,20 +172,15 @@ class ProductDownload:
 
         An empty partial file is removed when the lock is released, whatever happened: a
         product that was skipped, triggered or refused leaves no file behind."""
-        while True:
-            existing = product_files(self.directory, self.name, partial=True)
-            path = existing[0] if existing else os.path.join(
-                self.directory, self.name + DEFAULT_EXTENSION + PARTIAL_SUFFIX
-            )
-            with locked_file(path, self.cancel.is_set) as handle:
-                if not os.path.exists(path):  # renamed by its previous holder meanwhile
-                    continue
-                self._partial = path
-                try:
-                    yield handle, path
-                finally:
-                    _remove_if_empty(handle, self._partial)
-                return
+        existing = product_files(self.directory, self.name, partial=True)
+        path = existing[0] if existing else os.path.join(self.directory, self.name + DEFAULT_EXTENSION + PARTIAL_SUFFIX)
+        # locked_file yields only once the file it locked is the one at ``path``
+        with locked_file(path, self.cancel.is_set) as handle:
+            self._partial = path
+            try:
+                yield handle, path
+            finally:
+                _remove_if_empty(handle, self._partial)
 
     def _complete_copy(self) -> Optional[str]:
         """The path of a correct copy of the product already on disk, if any."""

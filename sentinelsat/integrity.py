@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional
 
 from .files import DEFAULT_EXTENSION, checksums_match, md5_of_file, product_files, safe_name
-from .query import check_query_length
+from .query import MAX_QUERY_LENGTH, query_length
 
 if TYPE_CHECKING:  # pragma: no cover
     from .sentinel import SentinelAPI
@@ -44,11 +44,15 @@ def check_files(
     return corrupt
 
 
-def _expected_files_for_ids(api: "SentinelAPI", ids: List[str], directory: str) -> Dict[str, List[Info]]:
+def _product_infos(api: "SentinelAPI", ids: List[str]) -> Dict[str, Info]:
+    """OData info of each product, ``api.query_concurrency`` requests at a time."""
     with ThreadPoolExecutor(max(1, min(api.query_concurrency, len(ids)))) as pool:
-        infos = list(pool.map(api.get_product_odata, ids))
+        return dict(zip(ids, pool.map(api.get_product_odata, ids)))
+
+
+def _expected_files_for_ids(api: "SentinelAPI", ids: List[str], directory: str) -> Dict[str, List[Info]]:
     expected: Dict[str, List[Info]] = {}
-    for info in infos:
+    for info in _product_infos(api, ids).values():
         name = safe_name(info.get("title"), str(info["id"]))
         found = product_files(directory, name) or [os.path.join(directory, name + DEFAULT_EXTENSION)]
         for path in found:
@@ -68,9 +72,7 @@ def _expected_files_for_paths(api: "SentinelAPI", paths: List[str]) -> Dict[str,
         for product_id, attributes in api.query(raw=" OR ".join(batch)).items():
             title = attributes.get("identifier") or attributes.get("title")
             ids_by_name.setdefault(title, []).append(product_id)
-    all_ids = sorted({pid for ids in ids_by_name.values() for pid in ids})
-    with ThreadPoolExecutor(max(1, min(api.query_concurrency, len(all_ids) or 1))) as pool:
-        infos = dict(zip(all_ids, pool.map(api.get_product_odata, all_ids)))
+    infos = _product_infos(api, sorted({pid for ids in ids_by_name.values() for pid in ids}))
     expected = {}
     for path, name in names.items():
         expected[path] = [infos[pid] for pid in ids_by_name.get(name, [])]
@@ -81,12 +83,16 @@ def _expected_files_for_paths(api: "SentinelAPI", paths: List[str]) -> Dict[str,
 
 def _name_batches(names: List[str]) -> Iterable[List[str]]:
     """Group names into OR-queries short enough for the server."""
+    separator = query_length(" OR ")
     batch: List[str] = []
+    length = 0
     for name in names:
-        if batch and check_query_length(" OR ".join(batch + [name])) > 0.9:
+        added = query_length(name) + (separator if batch else 0)
+        if batch and length + added > 0.9 * MAX_QUERY_LENGTH:
             yield batch
-            batch = []
+            batch, length, added = [], 0, query_length(name)
         batch.append(name)
+        length += added
     if batch:
         yield batch
 

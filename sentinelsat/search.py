@@ -56,14 +56,14 @@ def parse_page(query: str, response: requests.Response) -> Tuple[int, Page]:
         With the response, the server's message, and a hint if the query is probably too
         long.
     """
-    hint = query_length_hint(query)
     try:
-        return parse_opensearch_response(decode_json(response, hint))
+        return parse_opensearch_response(decode_json(response))
     except SentinelAPIError as error:
         if error.response is None:
             error.response = response
-            if hint:
-                error.msg = "{}\n{}".format(error.msg, hint)
+        hint = query_length_hint(query)  # computed only when something went wrong
+        if hint:
+            error.msg = "{}\n{}".format(error.msg, hint)
         raise
 
 

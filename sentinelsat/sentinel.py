@@ -281,7 +281,8 @@ class SentinelAPI:
             The file could not be written (e.g. the disk is full); the partial file is kept.
         """
         info = self.get_product_odata(id)
-        for attempt in range(1, 6):
+        attempt = 1
+        while True:
             try:
                 return ProductDownload(self, info, directory_path, checksum).run()[0]
             except ServerLimitError:
@@ -289,7 +290,7 @@ class SentinelAPI:
                     raise
                 logger.info("The server's download limit is reached; retrying %s", info.get("title"))
                 time.sleep(max(1.0, self.retry_backoff * 2 ** attempt))
-        raise AssertionError("unreachable")  # pragma: no cover
+                attempt += 1
 
     def download_all(
         self,

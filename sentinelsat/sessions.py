@@ -220,8 +220,6 @@ def _body_text(response: requests.Response, limit: int = 200_000) -> str:
         content = next(response.iter_content(limit), b"")
     except (requests.exceptions.RequestException, RuntimeError):
         return ""
-    if isinstance(content, str):  # pragma: no cover - iter_content(decode_unicode) is not used
-        return content[:limit]
     return content[:limit].decode(response.encoding or "utf-8", errors="replace")
 
 

@@ -242,3 +242,16 @@ def test_check_files_shows_checksumming_progress(product_files, tmp_path, capsys
 def test_check_files_arguments(api, kwargs):
     with pytest.raises(ValueError):
         api.check_files(**kwargs)
+
+
+def test_check_files_splits_many_names_into_short_queries():
+    from sentinelsat.integrity import _name_batches
+    from sentinelsat.query import check_query_length
+
+    names = ["S2A_MSIL1C_20170205T105221_N0204_R051_T31TCF_{:015d}".format(i) for i in range(300)]
+    batches = list(_name_batches(names))
+    assert len(batches) > 1
+    assert [name for batch in batches for name in batch] == names
+    assert all(check_query_length(" OR ".join(batch)) <= 0.9 for batch in batches)
+    # each batch is full: one more name would have crossed the bound
+    assert all(check_query_length(" OR ".join(a + b[:1])) > 0.9 for a, b in zip(batches, batches[1:]))
