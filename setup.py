@@ -1,4 +1,5 @@
 """Build script; the project metadata lives in setup.cfg."""
+
 from setuptools import setup
 
 setup()

@@ -10,6 +10,7 @@ The runner checks every result (same ids in the same order, every file's MD5) an
 table: wall time, throughput, peak RSS and the ratio to the workload's limit. It exits
 non-zero if a result is wrong, never because something is slow.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,7 +25,6 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
-from typing import List, Optional
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
@@ -46,7 +46,7 @@ class Row:
     ratio: float
     target: str
     met: bool
-    errors: List[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
 
 
 def workload(name: str, *args: str) -> dict:
@@ -54,7 +54,7 @@ def workload(name: str, *args: str) -> dict:
     command = [sys.executable, os.path.join(HERE, "workloads.py"), name, *args]
     completed = subprocess.run(command, capture_output=True, text=True, check=False)
     if completed.returncode != 0:
-        raise RuntimeError("workload {} failed:\n{}".format(name, completed.stderr[-3000:]))
+        raise RuntimeError(f"workload {name} failed:\n{completed.stderr[-3000:]}")
     return json.loads(completed.stdout)
 
 
@@ -66,14 +66,14 @@ def file_md5(path: str) -> str:
     return digest.hexdigest()
 
 
-def check_files(hub: LocalHub, paths: dict) -> List[str]:
+def check_files(hub: LocalHub, paths: dict) -> list[str]:
     errors = []
     for product in hub.products:
         path = paths.get(product.id)
         if path is None or not os.path.exists(path):
-            errors.append("{} was not downloaded".format(product.identifier))
+            errors.append(f"{product.identifier} was not downloaded")
         elif file_md5(path) != product.md5.lower():
-            errors.append("{} has the wrong MD5".format(path))
+            errors.append(f"{path} has the wrong MD5")
     return errors
 
 
@@ -98,45 +98,72 @@ def bench_query(quick: bool) -> Row:
             if concurrent["ids"] != sequential["ids"]:
                 errors.append("concurrent and sequential paging returned different ids or order")
             if set(concurrent["ids"]) != expected or len(concurrent["ids"]) != products:
-                errors.append("the query did not return the hub's {} products".format(products))
+                errors.append(f"the query did not return the hub's {products} products")
     ratio, concurrent, sequential = sorted(pairs, key=lambda pair: pair[0])[len(pairs) // 2]
     pages = -(-products // 100)
     floor = pages * latency / concurrency
     return Row(
-        "QUERY {} products (median of {})".format(products, runs), concurrent["wall"],
-        "{:.0f} products/s".format(products / concurrent["wall"]), concurrent["peak_rss_mb"],
+        f"QUERY {products} products (median of {runs})",
+        concurrent["wall"],
+        "{:.0f} products/s".format(products / concurrent["wall"]),
+        concurrent["peak_rss_mb"],
         "1 in flight: {:.2f} s; {} pages x {:.0f} ms / {}: {:.2f} s".format(
-            sequential["wall"], pages, latency * 1000, concurrency, floor),
-        ratio, ">= 3.8x faster", ratio >= 3.8, errors,
+            sequential["wall"], pages, latency * 1000, concurrency, floor
+        ),
+        ratio,
+        ">= 3.8x faster",
+        ratio >= 3.8,
+        errors,
     )
 
 
 def bench_download_many(quick: bool, base: str) -> Row:
     count, size, bandwidth, flows = 8, (16 if quick else 64) * MiB, 40 * MiB, 4
-    with LocalHub(products=count, product_size=size, bandwidth=bandwidth, max_concurrent_downloads=flows) as hub:
+    with LocalHub(
+        products=count, product_size=size, bandwidth=bandwidth, max_concurrent_downloads=flows
+    ) as hub:
         for product in hub.products:
             _ = product.md5  # computed once by the hub, before the clock starts
         directory = fresh_dir(base, "download_many")
-        result = workload("download_many", "--url", hub.url, "--dir", directory,
-                          "--ids", *[p.id for p in hub.products], "--concurrency", str(flows))
-        errors = check_files(hub, result["paths"]) + ["failed: {}".format(result["failed"])] * bool(result["failed"])
+        result = workload(
+            "download_many",
+            "--url",
+            hub.url,
+            "--dir",
+            directory,
+            "--ids",
+            *[p.id for p in hub.products],
+            "--concurrency",
+            str(flows),
+        )
+        errors = check_files(hub, result["paths"]) + ["failed: {}".format(result["failed"])] * bool(
+            result["failed"]
+        )
     limit = count * size / (flows * bandwidth)
     ratio = result["wall"] / limit
     return Row(
-        "DOWNLOAD_MANY {} x {} MiB".format(count, size // MiB), result["wall"],
-        "{:.0f} MiB/s".format(count * size / MiB / result["wall"]), result["peak_rss_mb"],
-        "{} x 40 MiB/s: {:.2f} s".format(flows, limit), ratio, "<= 1.05 of limit", ratio <= 1.05, errors,
+        f"DOWNLOAD_MANY {count} x {size // MiB} MiB",
+        result["wall"],
+        "{:.0f} MiB/s".format(count * size / MiB / result["wall"]),
+        result["peak_rss_mb"],
+        f"{flows} x 40 MiB/s: {limit:.2f} s",
+        ratio,
+        "<= 1.05 of limit",
+        ratio <= 1.05,
+        errors,
     )
 
 
-def download_one(size: int, base: str, runs: int) -> List[dict]:
+def download_one(size: int, base: str, runs: int) -> list[dict]:
     results = []
     with LocalHub(products=1, product_size=size) as hub:
         product = hub.products[0]
         _ = product.md5
         for _ in range(runs):
             directory = fresh_dir(base, "download_one")
-            result = workload("download_one", "--url", hub.url, "--dir", directory, "--ids", product.id)
+            result = workload(
+                "download_one", "--url", hub.url, "--dir", directory, "--ids", product.id
+            )
             result["errors"] = check_files(hub, result["paths"])
             result["md5_limit"] = workload("md5", "--path", result["paths"][product.id])
             results.append(result)
@@ -144,7 +171,7 @@ def download_one(size: int, base: str, runs: int) -> List[dict]:
     return results
 
 
-def bench_download_one(quick: bool, base: str) -> List[Row]:
+def bench_download_one(quick: bool, base: str) -> list[Row]:
     size = (256 if quick else 1024) * MiB
     runs = download_one(size, base, 1 if quick else 3)
     small_size = size // 4
@@ -158,13 +185,25 @@ def bench_download_one(quick: bool, base: str) -> List[Row]:
     growth = peak - small["peak_rss_mb"]
     return [
         Row(
-            "DOWNLOAD_ONE {} MiB (median of {})".format(size // MiB, len(runs)), median["wall"],
-            "{:.0f} MiB/s".format(throughput / MiB), median["peak_rss_mb"],
-            "md5: {:.0f} MiB/s".format(md5_throughput / MiB), ratio, ">= 0.85 of md5", ratio >= 0.85, errors,
+            f"DOWNLOAD_ONE {size // MiB} MiB (median of {len(runs)})",
+            median["wall"],
+            f"{throughput / MiB:.0f} MiB/s",
+            median["peak_rss_mb"],
+            f"md5: {md5_throughput / MiB:.0f} MiB/s",
+            ratio,
+            ">= 0.85 of md5",
+            ratio >= 0.85,
+            errors,
         ),
         Row(
-            "MEMORY {} vs {} MiB download".format(size // MiB, small_size // MiB), median["wall"], "-", peak,
-            "flat; 60 MB", growth, "< 60 MB, +<5 MB", peak < 60 and growth < 5,
+            f"MEMORY {size // MiB} vs {small_size // MiB} MiB download",
+            median["wall"],
+            "-",
+            peak,
+            "flat; 60 MB",
+            growth,
+            "< 60 MB, +<5 MB",
+            peak < 60 and growth < 5,
         ),
     ]
 
@@ -177,21 +216,34 @@ def bench_check_files(quick: bool, base: str) -> Row:
             with open(os.path.join(directory, product.download_name), "wb") as f:
                 for chunk in hub.product_bytes(product.id):
                     f.write(chunk)
-        result = workload("check_files", "--url", hub.url, "--dir", directory, "--ids", *[p.id for p in hub.products])
+        result = workload(
+            "check_files",
+            "--url",
+            hub.url,
+            "--dir",
+            directory,
+            "--ids",
+            *[p.id for p in hub.products],
+        )
         single = workload("md5", "--path", os.path.join(directory, hub.products[0].download_name))
     errors = ["reported corrupt: {}".format(result["corrupt"])] if result["corrupt"] else []
     one_core = size / single["wall"]
     throughput = count * size / result["wall"]
     cores = os.cpu_count() or 1
     return Row(
-        "CHECK_FILES {} x {} MiB".format(count, size // MiB), result["wall"],
-        "{:.0f} MiB/s".format(throughput / MiB), result["peak_rss_mb"],
-        "1 core md5: {:.0f} MiB/s ({} cores)".format(one_core / MiB, cores), throughput / one_core,
-        "> 1 with cores > 1", cores == 1 or throughput / one_core > 1.0, errors,
+        f"CHECK_FILES {count} x {size // MiB} MiB",
+        result["wall"],
+        f"{throughput / MiB:.0f} MiB/s",
+        result["peak_rss_mb"],
+        f"1 core md5: {one_core / MiB:.0f} MiB/s ({cores} cores)",
+        throughput / one_core,
+        "> 1 with cores > 1",
+        cores == 1 or throughput / one_core > 1.0,
+        errors,
     )
 
 
-def timed_runs(command: List[str], runs: int) -> float:
+def timed_runs(command: list[str], runs: int) -> float:
     times = []
     for _ in range(runs):
         started = time.perf_counter()
@@ -205,15 +257,26 @@ def bench_startup(quick: bool) -> Row:
     # the console script pip installed beside this interpreter (not a shim found on PATH,
     # which would add its own start-up time)
     script = os.path.join(os.path.dirname(sys.executable), "sentinelsat")
-    command = [script, "--help"] if os.path.exists(script) else [sys.executable, "-m", "sentinelsat", "--help"]
+    command = (
+        [script, "--help"]
+        if os.path.exists(script)
+        else [sys.executable, "-m", "sentinelsat", "--help"]
+    )
     baseline = timed_runs([sys.executable, "-c", "import requests, click"], runs)
     helped = timed_runs(command, runs)
     output = subprocess.run(command, capture_output=True, text=True).stdout
     errors = [] if "--download" in output else ["sentinelsat --help printed no option list"]
     ratio = helped / baseline
     return Row(
-        "STARTUP sentinelsat --help (median of {})".format(runs), helped, "-", 0.0,
-        "import requests, click: {:.3f} s".format(baseline), ratio, "<= 1.3", ratio <= 1.3, errors,
+        f"STARTUP sentinelsat --help (median of {runs})",
+        helped,
+        "-",
+        0.0,
+        f"import requests, click: {baseline:.3f} s",
+        ratio,
+        "<= 1.3",
+        ratio <= 1.3,
+        errors,
     )
 
 
@@ -223,44 +286,63 @@ def machine() -> str:
     try:
         with open("/proc/cpuinfo") as f:
             names = [line.split(":", 1)[1].strip() for line in f if line.startswith("model name")]
-        cpu = "{} x {}".format(len(names), names[0]) if names else cpu
+        cpu = f"{len(names)} x {names[0]}" if names else cpu
     except OSError:
         pass
     try:
         with open("/proc/meminfo") as f:
-            memory = "{:.0f} GiB RAM".format(int(f.readline().split()[1]) / 2**20)
+            memory = f"{int(f.readline().split()[1]) / 2**20:.0f} GiB RAM"
     except OSError:
         memory = "unknown RAM"
-    return "{}; {}; Python {}; {}".format(cpu, memory, platform.python_version(), platform.platform())
+    return f"{cpu}; {memory}; Python {platform.python_version()}; {platform.platform()}"
 
 
-def table(rows: List[Row]) -> str:
+def table(rows: list[Row]) -> str:
     lines = [
         "| workload | wall (s) | throughput | peak RSS (MB) | limit | ratio | target | met |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
-        lines.append("| {} | {:.2f} | {} | {:.0f} | {} | {:.2f} | {} | {} |".format(
-            row.workload, row.wall, row.throughput, row.peak_rss_mb, row.limit, row.ratio, row.target,
-            "yes" if row.met else "NO"))
+        lines.append(
+            "| {} | {:.2f} | {} | {:.0f} | {} | {:.2f} | {} | {} |".format(
+                row.workload,
+                row.wall,
+                row.throughput,
+                row.peak_rss_mb,
+                row.limit,
+                row.ratio,
+                row.target,
+                "yes" if row.met else "NO",
+            )
+        )
     return "\n".join(lines)
 
 
 def default_directory() -> str:
     """Downloads go to a RAM-backed directory when there is one: the targets compare the
     client with the network and MD5 limits, not with this machine's disk."""
-    return "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else tempfile.gettempdir()
+    return (
+        "/dev/shm"
+        if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK)
+        else tempfile.gettempdir()
+    )
 
 
-def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="smaller sizes, for CI (under 3 minutes)")
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="smaller sizes, for CI (under 3 minutes)"
+    )
     parser.add_argument("--dir", default=default_directory(), help="where downloads are written")
-    parser.add_argument("--only", nargs="*", help="run only these workloads (query, many, one, check, startup)")
+    parser.add_argument(
+        "--only", nargs="*", help="run only these workloads (query, many, one, check, startup)"
+    )
     args = parser.parse_args(argv)
     base = tempfile.mkdtemp(prefix="sentinelsat-bench-", dir=args.dir)
     selected = set(args.only or ["query", "many", "one", "check", "startup"])
-    rows: List[Row] = []
+    rows: list[Row] = []
     started = time.perf_counter()
     try:
         if "query" in selected:
@@ -278,10 +360,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     print("Machine: " + machine())
     print("Downloads written to: " + args.dir)
     print(table(rows))
-    print("Total time: {:.0f} s".format(time.perf_counter() - started))
+    print(f"Total time: {time.perf_counter() - started:.0f} s")
     errors = [(row.workload, error) for row in rows for error in row.errors]
     for name, error in errors:
-        print("WRONG RESULT in {}: {}".format(name, error), file=sys.stderr)
+        print(f"WRONG RESULT in {name}: {error}", file=sys.stderr)
     return 1 if errors else 0
 
 

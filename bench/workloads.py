@@ -3,6 +3,7 @@
 Prints a single JSON object on stdout: the wall time of the measured part, the peak RSS of
 this process, and what the runner needs to check correctness.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -46,7 +47,9 @@ def run_query(args) -> dict:
 def run_download_many(args) -> dict:
     api = api_for(args.url)
     started = time.perf_counter()
-    downloaded, triggered, failed = api.download_all(args.ids, args.dir, n_concurrent_dl=args.concurrency)
+    downloaded, triggered, failed = api.download_all(
+        args.ids, args.dir, n_concurrent_dl=args.concurrency
+    )
     return {
         "wall": time.perf_counter() - started,
         "paths": {pid: info["path"] for pid, info in downloaded.items()},

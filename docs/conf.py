@@ -3,13 +3,14 @@
 Build with ``python -m sphinx -W -b html docs docs/_build`` from the project root; the
 ``-W`` flag turns every warning into an error, as in CI.
 """
+
 import os
 import sys
 
 # document the source tree next to this directory, not an installed copy
 sys.path.insert(0, os.path.abspath(".."))
 
-import sentinelsat  # noqa: E402
+import sentinelsat
 
 project = "sentinelsat"
 author = "the sentinelsat contributors"

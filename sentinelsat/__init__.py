@@ -11,10 +11,11 @@ The public API:
 The names are imported on first use, so that ``import sentinelsat`` (and the start of the
 ``sentinelsat`` command) stays fast.
 """
+
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any, List
+from typing import TYPE_CHECKING, Any
 
 __version__ = "1.0.0"
 
@@ -49,11 +50,11 @@ if TYPE_CHECKING:  # pragma: no cover - what type checkers and IDEs see
 def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
-        raise AttributeError("module {!r} has no attribute {!r}".format(__name__, name))
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     value = getattr(importlib.import_module("." + module, __name__), name)
     globals()[name] = value
     return value
 
 
-def __dir__() -> List[str]:
+def __dir__() -> list[str]:
     return sorted(__all__)

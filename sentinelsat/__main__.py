@@ -1,4 +1,5 @@
 """``python -m sentinelsat``: the same as the ``sentinelsat`` command."""
+
 from .scripts.cli import cli
 
 if __name__ == "__main__":  # pragma: no branch

@@ -1,11 +1,13 @@
 """Downloading many products: concurrency, retries and the server's download limits."""
+
 from __future__ import annotations
 
 import logging
 import threading
 import time
+from collections.abc import Iterable
 from concurrent.futures import FIRST_COMPLETED, CancelledError, Future, ThreadPoolExecutor, wait
-from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Set, Tuple
+from typing import TYPE_CHECKING, Any
 
 from .download import Cancelled, ProductDownload
 from .exceptions import SentinelAPIError, SentinelAPILTAError, ServerLimitError
@@ -15,10 +17,10 @@ if TYPE_CHECKING:  # pragma: no cover
 
 logger = logging.getLogger(__name__)
 
-Outcome = Tuple[str, Any]  # ("downloaded" | "triggered", info) or ("failed", exception)
+Outcome = tuple[str, Any]  # ("downloaded" | "triggered", info) or ("failed", exception)
 
 
-def unique_ids(products: Iterable[Any]) -> List[str]:
+def unique_ids(products: Iterable[Any]) -> list[str]:
     """Product ids from a ``query()`` result, a list, a pandas index...; duplicates removed."""
     if isinstance(products, str):
         products = [products]
@@ -51,12 +53,17 @@ class Batch:
     max_limit_wait = 3600.0
 
     def __init__(
-        self, api: "SentinelAPI", directory: str, max_attempts: int, checksum: bool, n_concurrent_dl: int
+        self,
+        api: SentinelAPI,
+        directory: str,
+        max_attempts: int,
+        checksum: bool,
+        n_concurrent_dl: int,
     ) -> None:
         if max_attempts < 1:
-            raise ValueError("max_attempts must be at least 1, got {!r}".format(max_attempts))
+            raise ValueError(f"max_attempts must be at least 1, got {max_attempts!r}")
         if n_concurrent_dl < 1:
-            raise ValueError("n_concurrent_dl must be at least 1, got {!r}".format(n_concurrent_dl))
+            raise ValueError(f"n_concurrent_dl must be at least 1, got {n_concurrent_dl!r}")
         self.api = api
         self.directory = directory
         self.max_attempts = max_attempts
@@ -64,12 +71,12 @@ class Batch:
         self.n_concurrent_dl = n_concurrent_dl
         self.cancel = threading.Event()
         self.slot_freed = threading.Condition()
-        self.ids: List[str] = []
-        self.metadata: Dict[int, "Future[Dict[str, Any]]"] = {}
+        self.ids: list[str] = []
+        self.metadata: dict[int, Future[dict[str, Any]]] = {}
         self.metadata_lock = threading.Lock()
-        self.metadata_pool: Optional[ThreadPoolExecutor] = None
+        self.metadata_pool: ThreadPoolExecutor | None = None
 
-    def run(self, ids: List[str]) -> Tuple[Dict[str, Any], Dict[str, Any], Set[str]]:
+    def run(self, ids: list[str]) -> tuple[dict[str, Any], dict[str, Any], set[str]]:
         """Download every product; return ``(downloaded, triggered, failed)``.
 
         Raises
@@ -81,14 +88,21 @@ class Batch:
         KeyboardInterrupt
             The batch stops at once; partial downloads are kept for the next run.
         """
-        outcomes: Dict[str, Outcome] = {}
+        outcomes: dict[str, Outcome] = {}
         self.ids = ids
-        logger.info("Downloading %d products, %d at a time", len(ids), min(len(ids), self.n_concurrent_dl))
+        logger.info(
+            "Downloading %d products, %d at a time", len(ids), min(len(ids), self.n_concurrent_dl)
+        )
         self.metadata_pool = ThreadPoolExecutor(2, thread_name_prefix="sentinelsat-metadata")
         pool = ThreadPoolExecutor(self.n_concurrent_dl, thread_name_prefix="sentinelsat-download")
         try:
-            pending = {pool.submit(self._product, index): product_id for index, product_id in enumerate(ids)}
-            with self.api._tqdm(desc="Downloading products", total=len(ids), unit="product") as overall:
+            pending = {
+                pool.submit(self._product, index): product_id
+                for index, product_id in enumerate(ids)
+            }
+            with self.api._tqdm(
+                desc="Downloading products", total=len(ids), unit="product"
+            ) as overall:
                 while pending:
                     done, _ = wait(pending, return_when=FIRST_COMPLETED)
                     for future in done:
@@ -104,17 +118,19 @@ class Batch:
             self.metadata_pool.shutdown(wait=True, cancel_futures=True)
         return self._summarise(ids, outcomes)
 
-    def _prefetch(self, index: int) -> "Optional[Future[Dict[str, Any]]]":
+    def _prefetch(self, index: int) -> Future[dict[str, Any]] | None:
         """Ask for a product's OData info ahead of its download, so that metadata requests
         overlap the transfers of the products before it."""
         if index >= len(self.ids) or self.metadata_pool is None:
             return None
         with self.metadata_lock:
             if index not in self.metadata:
-                self.metadata[index] = self.metadata_pool.submit(self.api.get_product_odata, self.ids[index])
+                self.metadata[index] = self.metadata_pool.submit(
+                    self.api.get_product_odata, self.ids[index]
+                )
             return self.metadata[index]
 
-    def _info(self, index: int, attempt: int) -> Dict[str, Any]:
+    def _info(self, index: int, attempt: int) -> dict[str, Any]:
         """The product's info: prefetched for a first attempt, fresh for a retry."""
         self._prefetch(index + self.n_concurrent_dl)
         future = self._prefetch(index) if attempt == 0 else None
@@ -125,9 +141,9 @@ class Batch:
         except CancelledError:
             raise Cancelled() from None
 
-    def _summarise(self, ids: List[str], outcomes: Dict[str, Outcome]):
+    def _summarise(self, ids: list[str], outcomes: dict[str, Outcome]):
         downloaded, triggered, failed = {}, {}, set()
-        last_error: Optional[BaseException] = None
+        last_error: BaseException | None = None
         for product_id in ids:
             kind, value = outcomes[product_id]
             if kind == "downloaded":
@@ -139,8 +155,12 @@ class Batch:
                 last_error = value
         if ids and len(failed) == len(ids) and last_error is not None:
             raise last_error
-        logger.info("%d downloaded, %d triggered from the long term archive, %d failed",
-                    len(downloaded), len(triggered), len(failed))
+        logger.info(
+            "%d downloaded, %d triggered from the long term archive, %d failed",
+            len(downloaded),
+            len(triggered),
+            len(failed),
+        )
         return downloaded, triggered, failed
 
     def _product(self, index: int) -> Outcome:
@@ -162,10 +182,18 @@ class Batch:
             except SentinelAPIError as error:
                 attempts += 1
                 if is_permanent(error) or attempts >= self.max_attempts:
-                    logger.error("Giving up %s after %d attempt(s): %s", product_id, attempts, error)
+                    logger.error(
+                        "Giving up %s after %d attempt(s): %s", product_id, attempts, error
+                    )
                     self._release_slot()
                     return "failed", error
-                logger.warning("Attempt %d of %d for %s failed: %s", attempts, self.max_attempts, product_id, error)
+                logger.warning(
+                    "Attempt %d of %d for %s failed: %s",
+                    attempts,
+                    self.max_attempts,
+                    product_id,
+                    error,
+                )
                 self._pause(self.api.retry_backoff * attempts)
 
     def _wait_for_slot(self, error: ServerLimitError) -> float:

@@ -3,11 +3,13 @@
 pandas, geopandas and shapely are optional: they are imported only when a conversion that
 needs them is called.
 """
+
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Any, Mapping
+from typing import Any
 
 import geojson
 from geomet import wkt
@@ -24,7 +26,7 @@ def _import_optional(module: str, purpose: str) -> Any:
         return __import__(module)
     except ImportError:
         raise ImportError(
-            "{} requires the optional dependency '{}': pip install {}".format(purpose, module, module)
+            f"{purpose} requires the optional dependency '{module}': pip install {module}"
         ) from None
 
 
@@ -122,5 +124,7 @@ def get_products_size(products: Products) -> float:
         try:
             total += parse_size(attributes["size"])
         except (KeyError, ValueError):
-            logger.warning("Product %s has no readable size: %r", product_id, attributes.get("size"))
+            logger.warning(
+                "Product %s has no readable size: %r", product_id, attributes.get("size")
+            )
     return round(total, 2)

@@ -6,6 +6,7 @@ a final name is therefore always complete. The partial file is locked while it i
 two processes (or threads) downloading the same product into the same directory take turns
 instead of corrupting each other's data.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -14,13 +15,19 @@ import os
 import queue
 import re
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, BinaryIO, Dict, Iterator, Optional, Tuple
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import requests
 import urllib3
 
-from .exceptions import InvalidChecksumError, SentinelAPIError, SentinelAPILTAError, ServerLimitError
+from .exceptions import (
+    InvalidChecksumError,
+    SentinelAPIError,
+    SentinelAPILTAError,
+    ServerLimitError,
+)
 from .files import (
     CHUNK_SIZE,
     DEFAULT_EXTENSION,
@@ -55,7 +62,9 @@ class TransferError(SentinelAPIError):
     before it (a server that ignores ``Range`` makes every attempt start again from byte 0).
     """
 
-    def __init__(self, msg: Optional[str] = None, response: Any = None, progressed: bool = False) -> None:
+    def __init__(
+        self, msg: str | None = None, response: Any = None, progressed: bool = False
+    ) -> None:
         super().__init__(msg, response)
         self.progressed = progressed
 
@@ -112,11 +121,11 @@ class ProductDownload:
 
     def __init__(
         self,
-        api: "SentinelAPI",
-        info: Dict[str, Any],
+        api: SentinelAPI,
+        info: dict[str, Any],
         directory: str,
         checksum: bool = True,
-        cancel: Optional[threading.Event] = None,
+        cancel: threading.Event | None = None,
     ) -> None:
         self.api = api
         self.info = info
@@ -124,12 +133,12 @@ class ProductDownload:
         self.checksum = checksum
         self.cancel = cancel or threading.Event()
         self.name = safe_name(info.get("title"), str(info["id"]))
-        self.size: Optional[int] = info.get("size")
+        self.size: int | None = info.get("size")
         self.offline = not info.get("Online", True)
         self._reached = 0  # the largest partial file so far: attempts must get beyond it
-        self._partial: Optional[str] = None  # the locked partial file's current path
+        self._partial: str | None = None  # the locked partial file's current path
 
-    def run(self) -> Tuple[Dict[str, Any], bool]:
+    def run(self) -> tuple[dict[str, Any], bool]:
         """Download the product, or trigger its retrieval if it is offline.
 
         Returns
@@ -167,13 +176,17 @@ class ProductDownload:
 
     # -------------------------------------------------------------- files on disk
     @contextmanager
-    def _locked_partial(self) -> Iterator[Tuple[BinaryIO, str]]:
+    def _locked_partial(self) -> Iterator[tuple[BinaryIO, str]]:
         """Lock the product's partial file (an existing one, or a new ``.zip.incomplete``).
 
         An empty partial file is removed when the lock is released, whatever happened: a
         product that was skipped, triggered or refused leaves no file behind."""
         existing = product_files(self.directory, self.name, partial=True)
-        path = existing[0] if existing else os.path.join(self.directory, self.name + DEFAULT_EXTENSION + PARTIAL_SUFFIX)
+        path = (
+            existing[0]
+            if existing
+            else os.path.join(self.directory, self.name + DEFAULT_EXTENSION + PARTIAL_SUFFIX)
+        )
         # locked_file yields only once the file it locked is the one at ``path``
         with locked_file(path, self.cancel.is_set) as handle:
             self._partial = path
@@ -182,7 +195,7 @@ class ProductDownload:
             finally:
                 _remove_if_empty(handle, self._partial)
 
-    def _complete_copy(self) -> Optional[str]:
+    def _complete_copy(self) -> str | None:
         """The path of a correct copy of the product already on disk, if any."""
         for path in product_files(self.directory, self.name):
             if self.size is not None and os.path.getsize(path) != self.size:
@@ -195,13 +208,17 @@ class ProductDownload:
 
     def _verify_file(self, path: str) -> bool:
         with self.api._tqdm(
-            desc="MD5 checksumming " + os.path.basename(path), total=os.path.getsize(path),
-            unit="B", unit_scale=True, unit_divisor=1024, leave=False,
+            desc="MD5 checksumming " + os.path.basename(path),
+            total=os.path.getsize(path),
+            unit="B",
+            unit_scale=True,
+            unit_divisor=1024,
+            leave=False,
         ) as progress:
             return checksums_match(self.info.get("md5"), md5_of_file(path, progress).hexdigest())
 
     # -------------------------------------------------------------- one attempt
-    def _attempt(self, result: Dict[str, Any]) -> bool:
+    def _attempt(self, result: dict[str, Any]) -> bool:
         with self._locked_partial() as (handle, partial):
             complete = self._complete_copy()
             if complete is not None:
@@ -212,7 +229,9 @@ class ProductDownload:
             offset, digest = self._usable_prefix(handle)
             self._reached = max(self._reached, offset)
             if offset == self.size:  # complete, but its download was killed before the rename
-                result["path"] = self._finish(handle, partial, partial[: -len(PARTIAL_SUFFIX)], digest, 0)
+                result["path"] = self._finish(
+                    handle, partial, partial[: -len(PARTIAL_SUFFIX)], digest, 0
+                )
                 return False
             response = self._request(offset)
             try:
@@ -225,7 +244,7 @@ class ProductDownload:
             result["path"] = self._finish(handle, partial, final, digest, written)
             return False
 
-    def _usable_prefix(self, handle: BinaryIO) -> Tuple[int, Optional[str]]:
+    def _usable_prefix(self, handle: BinaryIO) -> tuple[int, str | None]:
         """Bytes of the partial file to keep, and the MD5 of a complete one.
 
         A partial file that cannot be part of the product (larger than it, or complete but
@@ -249,17 +268,22 @@ class ProductDownload:
         response = self._request(None, "bytes=0-1")
         response.close()
         if response.status_code == 202:
-            logger.info("Triggered the retrieval of offline product %s from the long term archive", self.name)
+            logger.info(
+                "Triggered the retrieval of offline product %s from the long term archive",
+                self.name,
+            )
             return True
         logger.info("Offline product %s is available again: downloading it", self.name)
         self.offline = False
         return False
 
-    def _request(self, offset: Optional[int], byte_range: Optional[str] = None) -> requests.Response:
+    def _request(self, offset: int | None, byte_range: str | None = None) -> requests.Response:
         url = self.api._odata_url(self.info["id"], "/$value")
-        byte_range = byte_range or ("bytes={}-".format(offset) if offset else None)
+        byte_range = byte_range or (f"bytes={offset}-" if offset else None)
         headers = {"Range": byte_range} if byte_range else {}
-        response = send(self.api.session, "GET", url, headers=headers, stream=True, timeout=self.api.timeout)
+        response = send(
+            self.api.session, "GET", url, headers=headers, stream=True, timeout=self.api.timeout
+        )
         if response.status_code in (200, 202, 206):
             return response
         if response.status_code == 416 and offset:
@@ -270,18 +294,25 @@ class ProductDownload:
         finally:
             response.close()
 
-    def _name_from_response(self, response: requests.Response, partial: str) -> Tuple[str, str]:
+    def _name_from_response(self, response: requests.Response, partial: str) -> tuple[str, str]:
         """Final and partial paths, with the extension the server gives the product."""
         server_filename = filename_from_disposition(response.headers.get("Content-Disposition"))
-        final = os.path.join(self.directory, self.name + extension_for(self.info.get("title"), server_filename))
+        final = os.path.join(
+            self.directory, self.name + extension_for(self.info.get("title"), server_filename)
+        )
         if partial != final + PARTIAL_SUFFIX:
             os.replace(partial, final + PARTIAL_SUFFIX)  # the lock follows the file
             self._partial = final + PARTIAL_SUFFIX
         return final, final + PARTIAL_SUFFIX
 
     def _receive(
-        self, response: requests.Response, handle: BinaryIO, partial: str, offset: int, result: Dict[str, Any]
-    ) -> Tuple[Optional[str], int]:
+        self,
+        response: requests.Response,
+        handle: BinaryIO,
+        partial: str,
+        offset: int,
+        result: dict[str, Any],
+    ) -> tuple[str | None, int]:
         """Write the body after the kept prefix, or from the start if the server ignored
         the range (never appending a whole body). Return the MD5 of the whole file (if
         checksumming) and the number of bytes written."""
@@ -294,8 +325,13 @@ class ProductDownload:
         # by its current path: handle.name is the path before a rename to the server's extension
         digest = md5_of_file(partial, limit=offset) if self.checksum else None
         with self.api._tqdm(
-            desc=self.name, total=self.size, initial=offset, unit="B", unit_scale=True,
-            unit_divisor=1024, leave=False,
+            desc=self.name,
+            total=self.size,
+            initial=offset,
+            unit="B",
+            unit_scale=True,
+            unit_divisor=1024,
+            leave=False,
         ) as progress:
             limit = None if self.size is None else self.size - offset
             try:
@@ -317,14 +353,16 @@ class ProductDownload:
         self._reached = size
         return True
 
-    def _finish(self, handle: BinaryIO, partial: str, final: str, digest: Optional[str], written: int) -> str:
+    def _finish(
+        self, handle: BinaryIO, partial: str, final: str, digest: str | None, written: int
+    ) -> str:
         """Check size and checksum, then give the partial file its final name."""
         handle.flush()
         os.fsync(handle.fileno())
         size = os.fstat(handle.fileno()).st_size
         if self.size is not None and size != self.size:
             raise TransferError(
-                "Download of {} incomplete: {} of {} bytes".format(self.name, size, self.size),
+                f"Download of {self.name} incomplete: {size} of {self.size} bytes",
                 progressed=self._advanced(size),
             )
         if self.checksum and not checksums_match(self.info.get("md5"), digest or ""):
@@ -338,7 +376,7 @@ class ProductDownload:
         return final
 
 
-def _remove_if_empty(handle: BinaryIO, path: Optional[str]) -> None:
+def _remove_if_empty(handle: BinaryIO, path: str | None) -> None:
     """Remove the locked partial file at ``path`` if nothing was written to it."""
     try:
         handle.flush()
@@ -360,11 +398,11 @@ def _range_start(response: requests.Response) -> int:
 def _copy_body(
     response: requests.Response,
     handle: BinaryIO,
-    digest: Optional["hashlib._Hash"],
+    digest: hashlib._Hash | None,
     progress: Any,
     cancel: threading.Event,
-    limit: Optional[int],
-    result: Dict[str, Any],
+    limit: int | None,
+    result: dict[str, Any],
 ) -> int:
     """Stream the body into ``handle``, never more than ``limit`` bytes; return the bytes
     written. A second thread hashes the chunks while this one receives and writes them
@@ -376,7 +414,9 @@ def _copy_body(
             if cancel.is_set():
                 raise Cancelled()
             if limit is not None and received + len(chunk) > limit:
-                logger.warning("The server sent more than the product's size; the excess is ignored")
+                logger.warning(
+                    "The server sent more than the product's size; the excess is ignored"
+                )
                 chunk = chunk[: limit - received]
             if hasher is not None:
                 hasher.update(chunk)
@@ -388,7 +428,7 @@ def _copy_body(
                 break
     except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError) as error:
         raise TransferError(
-            "Connection lost after {} bytes: {}".format(received, error), response, progressed=received > 0
+            f"Connection lost after {received} bytes: {error}", response, progressed=received > 0
         ) from error
     finally:
         if hasher is not None:
@@ -396,7 +436,7 @@ def _copy_body(
     return received
 
 
-def _body_chunks(response: requests.Response, limit: Optional[int]) -> Iterator[bytes]:
+def _body_chunks(response: requests.Response, limit: int | None) -> Iterator[bytes]:
     """The body in chunks of up to ``CHUNK_SIZE`` bytes, never more than ``limit`` in all.
 
     A body the server did not encode (products never are) is read undecoded, each chunk
@@ -409,7 +449,9 @@ def _body_chunks(response: requests.Response, limit: Optional[int]) -> Iterator[
         yield from response.iter_content(CHUNK_SIZE)
         return
     while limit is None or limit > 0:
-        chunk = raw.read1(CHUNK_SIZE if limit is None else min(CHUNK_SIZE, limit))  # requests turns decoding off
+        chunk = raw.read1(
+            CHUNK_SIZE if limit is None else min(CHUNK_SIZE, limit)
+        )  # requests turns decoding off
         if not chunk:
             return
         if limit is not None:
@@ -427,9 +469,9 @@ def _naming_file(error: OSError, path: str) -> OSError:
 class _BackgroundHasher:
     """Feeds chunks to a hash object in a background thread, in order."""
 
-    def __init__(self, digest: "hashlib._Hash") -> None:
+    def __init__(self, digest: hashlib._Hash) -> None:
         self.digest = digest
-        self.chunks: "queue.Queue[Optional[bytes]]" = queue.Queue(maxsize=_QUEUE_DEPTH)
+        self.chunks: queue.Queue[bytes | None] = queue.Queue(maxsize=_QUEUE_DEPTH)
         self.thread = threading.Thread(target=self._run, name="sentinelsat-md5", daemon=True)
         self.thread.start()
 

@@ -3,9 +3,10 @@
 Every failure the library reports to its users is a :class:`SentinelAPIError` or one of its
 subclasses; raw ``requests`` exceptions never escape the public API.
 """
+
 from __future__ import annotations
 
-from typing import Any, Optional, Tuple
+from typing import Any
 
 
 class SentinelAPIError(Exception):
@@ -26,7 +27,7 @@ class SentinelAPIError(Exception):
         The response from the server as a ``requests.Response`` object.
     """
 
-    def __init__(self, msg: Optional[str] = None, response: Any = None) -> None:
+    def __init__(self, msg: str | None = None, response: Any = None) -> None:
         super().__init__(msg)
         self.msg = msg
         self.response = response
@@ -39,9 +40,9 @@ class SentinelAPIError(Exception):
             self.response.status_code, self.response.reason or ""
         ).rstrip()
         separator = "\n" if "\n" in msg else " "
-        return "{}:{}{}".format(status, separator, msg) if msg else status
+        return f"{status}:{separator}{msg}" if msg else status
 
-    def __reduce__(self) -> Tuple[Any, ...]:
+    def __reduce__(self) -> tuple[Any, ...]:
         # keep the exception picklable (the response is dropped: it is not picklable)
         return (self.__class__, (self.msg, None))
 

@@ -1,4 +1,5 @@
 """Local files: safe product file names, MD5 hashing and locks on partial downloads."""
+
 from __future__ import annotations
 
 import errno
@@ -7,9 +8,10 @@ import logging
 import os
 import re
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from email.message import Message
-from typing import Any, BinaryIO, Callable, Iterator, List, Optional
+from typing import Any, BinaryIO, Callable
 
 try:  # POSIX
     import fcntl
@@ -30,7 +32,7 @@ _EXTENSION = re.compile(r"^(?:\.[A-Za-z0-9]{1,10}){1,3}$")
 _MAX_NAME_LENGTH = 200
 
 
-def safe_name(title: Optional[str], fallback: str) -> str:
+def safe_name(title: str | None, fallback: str) -> str:
     """Turn a product title from the server into a file name that stays in its directory.
 
     Path separators, control characters and characters that are invalid on common file
@@ -54,7 +56,7 @@ def safe_name(title: Optional[str], fallback: str) -> str:
     return name[:_MAX_NAME_LENGTH]
 
 
-def filename_from_disposition(content_disposition: Optional[str]) -> Optional[str]:
+def filename_from_disposition(content_disposition: str | None) -> str | None:
     """The base name of the ``filename`` in a ``Content-Disposition`` header, if any."""
     if not content_disposition:
         return None
@@ -66,7 +68,7 @@ def filename_from_disposition(content_disposition: Optional[str]) -> Optional[st
     return filename.replace("\\", "/").rsplit("/", 1)[-1]
 
 
-def extension_for(title: Optional[str], server_filename: Optional[str]) -> str:
+def extension_for(title: str | None, server_filename: str | None) -> str:
     """The file extension the server gives a product (``.zip`` for SAFE products).
 
     Parameters
@@ -85,13 +87,13 @@ def extension_for(title: Optional[str], server_filename: Optional[str]) -> str:
     if not server_filename:
         return DEFAULT_EXTENSION
     if title and server_filename.startswith(title) and len(server_filename) > len(title):
-        extension = server_filename[len(title):]
+        extension = server_filename[len(title) :]
     else:
         extension = os.path.splitext(server_filename)[1]
     return extension if _EXTENSION.match(extension) else DEFAULT_EXTENSION
 
 
-def product_files(directory: str, name: str, partial: bool = False) -> List[str]:
+def product_files(directory: str, name: str, partial: bool = False) -> list[str]:
     """Files in ``directory`` holding the product ``name`` (its safe title).
 
     Parameters
@@ -118,12 +120,12 @@ def product_files(directory: str, name: str, partial: bool = False) -> List[str]
             continue
         stem = entry[: -len(PARTIAL_SUFFIX)] if partial else entry
         path = os.path.join(directory, entry)
-        if extension_for(name, stem) == stem[len(name):] and os.path.isfile(path):
+        if extension_for(name, stem) == stem[len(name) :] and os.path.isfile(path):
             found.append(path)
     return found
 
 
-def md5_of_file(path: str, progress: Optional[Any] = None, limit: Optional[int] = None) -> "hashlib._Hash":
+def md5_of_file(path: str, progress: Any | None = None, limit: int | None = None) -> hashlib._Hash:
     """Hash a file (or its first ``limit`` bytes) with MD5.
 
     Parameters
@@ -155,13 +157,15 @@ def md5_of_file(path: str, progress: Optional[Any] = None, limit: Optional[int] 
     return digest
 
 
-def checksums_match(expected: Optional[str], actual: str) -> bool:
+def checksums_match(expected: str | None, actual: str) -> bool:
     """Compare MD5 hex digests case-insensitively (servers send either case)."""
     return expected is not None and expected.strip().lower() == actual.lower()
 
 
 @contextmanager
-def locked_file(path: str, cancelled: Callable[[], bool] = lambda: False, poll: float = 0.2) -> Iterator[BinaryIO]:
+def locked_file(
+    path: str, cancelled: Callable[[], bool] = lambda: False, poll: float = 0.2
+) -> Iterator[BinaryIO]:
     """Open (creating it if needed) and exclusively lock a partial download file.
 
     Another process or thread working on the same product holds the lock while it writes;

@@ -1,9 +1,10 @@
 """GeoJSON helpers: read an area of interest and turn it into the WKT a DHuS server expects."""
+
 from __future__ import annotations
 
 import math
 import re
-from typing import Any, Dict, List
+from typing import Any
 
 import geojson
 from geomet import wkt
@@ -13,7 +14,7 @@ _BARE_POINT = re.compile(r"\.(?=[ ,)])")
 _NEGATIVE_ZERO = re.compile(r"(?<![\d.])-0(?=[ ,)])")
 
 
-def read_geojson(geojson_file: str) -> Dict[str, Any]:
+def read_geojson(geojson_file: str) -> dict[str, Any]:
     """Read a GeoJSON file.
 
     Parameters
@@ -37,9 +38,7 @@ def read_geojson(geojson_file: str) -> Dict[str, Any]:
         return geojson.load(f)
 
 
-def geojson_to_wkt(
-    geojson_obj: Dict[str, Any], feature_number: int = 0, decimals: int = 4
-) -> str:
+def geojson_to_wkt(geojson_obj: dict[str, Any], feature_number: int = 0, decimals: int = 4) -> str:
     """Convert a GeoJSON object into compact Well-Known Text for a DHuS search.
 
     Parameters
@@ -69,18 +68,20 @@ def geojson_to_wkt(
     return _compact(text)
 
 
-def _select_geometry(obj: Any, feature_number: int) -> Dict[str, Any]:
+def _select_geometry(obj: Any, feature_number: int) -> dict[str, Any]:
     if not isinstance(obj, dict) or not isinstance(obj.get("type"), str):
-        raise ValueError("Not a GeoJSON object: {}".format(_shorten(obj)))
+        raise ValueError(f"Not a GeoJSON object: {_shorten(obj)}")
     kind = obj["type"]
     if kind == "FeatureCollection":
         features = obj.get("features")
         if not isinstance(features, list) or not features:
             raise ValueError("The GeoJSON FeatureCollection contains no features")
-        if not isinstance(feature_number, int) or not -len(features) <= feature_number < len(features):
+        if not isinstance(feature_number, int) or not -len(features) <= feature_number < len(
+            features
+        ):
             raise ValueError(
-                "feature_number {!r} is out of range: the FeatureCollection has {} "
-                "feature(s)".format(feature_number, len(features))
+                f"feature_number {feature_number!r} is out of range: the FeatureCollection has {len(features)} "
+                "feature(s)"
             )
         return _select_geometry(features[feature_number], 0)
     if kind == "Feature":
@@ -91,17 +92,31 @@ def _select_geometry(obj: Any, feature_number: int) -> Dict[str, Any]:
     return obj
 
 
-def _to_2d(geometry: Dict[str, Any]) -> Dict[str, Any]:
+def _to_2d(geometry: dict[str, Any]) -> dict[str, Any]:
     kind = geometry.get("type")
     if kind == "GeometryCollection":
         members = geometry.get("geometries")
         if not isinstance(members, list) or not members:
             raise ValueError("The GeoJSON GeometryCollection is empty")
         return {"type": kind, "geometries": [_to_2d(member) for member in members]}
-    if kind not in ("Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon"):
-        raise ValueError("Unsupported GeoJSON geometry type: {!r}".format(kind))
+    if kind not in (
+        "Point",
+        "MultiPoint",
+        "LineString",
+        "MultiLineString",
+        "Polygon",
+        "MultiPolygon",
+    ):
+        raise ValueError(f"Unsupported GeoJSON geometry type: {kind!r}")
     coordinates = geometry.get("coordinates")
-    depth = {"Point": 0, "MultiPoint": 1, "LineString": 1, "MultiLineString": 2, "Polygon": 2, "MultiPolygon": 3}[kind]
+    depth = {
+        "Point": 0,
+        "MultiPoint": 1,
+        "LineString": 1,
+        "MultiLineString": 2,
+        "Polygon": 2,
+        "MultiPolygon": 3,
+    }[kind]
     return {"type": kind, "coordinates": _flatten_positions(coordinates, depth)}
 
 
@@ -109,21 +124,21 @@ def _flatten_positions(coordinates: Any, depth: int) -> Any:
     if depth == 0:
         return _position_2d(coordinates)
     if not isinstance(coordinates, list) or not coordinates:
-        raise ValueError("Empty or malformed GeoJSON coordinates: {}".format(_shorten(coordinates)))
+        raise ValueError(f"Empty or malformed GeoJSON coordinates: {_shorten(coordinates)}")
     return [_flatten_positions(item, depth - 1) for item in coordinates]
 
 
-def _position_2d(position: Any) -> List[float]:
+def _position_2d(position: Any) -> list[float]:
     if not isinstance(position, list) or len(position) < 2:
-        raise ValueError("Malformed GeoJSON position: {}".format(_shorten(position)))
+        raise ValueError(f"Malformed GeoJSON position: {_shorten(position)}")
     lon, lat = position[0], position[1]
     for name, value, bound in (("Longitude", lon, 180), ("Latitude", lat, 90)):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ValueError("{} {} is not a number".format(name, _shorten(value)))
+            raise ValueError(f"{name} {_shorten(value)} is not a number")
         if not math.isfinite(value) or not -bound <= value <= bound:
             raise ValueError(
-                "{} {!r} is out of bounds [-{b}, {b}]: check that the GeoJSON uses "
-                "WGS84 longitude/latitude".format(name, value, b=bound)
+                f"{name} {value!r} is out of bounds [-{bound}, {bound}]: check that the GeoJSON uses "
+                "WGS84 longitude/latitude"
             )
     return [lon, lat]
 

@@ -1,10 +1,12 @@
 """Verifying product files on disk against the server's sizes and checksums."""
+
 from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional
+from typing import TYPE_CHECKING, Any
 
 from .files import DEFAULT_EXTENSION, checksums_match, md5_of_file, product_files, safe_name
 from .query import MAX_QUERY_LENGTH, query_length
@@ -14,16 +16,16 @@ if TYPE_CHECKING:  # pragma: no cover
 
 logger = logging.getLogger(__name__)
 
-Info = Dict[str, Any]
+Info = dict[str, Any]
 
 
 def check_files(
-    api: "SentinelAPI",
-    paths: Optional[Iterable[str]] = None,
-    ids: Optional[Iterable[str]] = None,
-    directory: Optional[str] = None,
+    api: SentinelAPI,
+    paths: Iterable[str] | None = None,
+    ids: Iterable[str] | None = None,
+    directory: str | None = None,
     delete: bool = False,
-) -> Dict[str, List[Info]]:
+) -> dict[str, list[Info]]:
     """Verify product files on disk; see :meth:`SentinelAPI.check_files`."""
     if paths is not None and ids is not None:
         raise ValueError("Give either paths or ids (with a directory), not both")
@@ -44,17 +46,21 @@ def check_files(
     return corrupt
 
 
-def _product_infos(api: "SentinelAPI", ids: List[str]) -> Dict[str, Info]:
+def _product_infos(api: SentinelAPI, ids: list[str]) -> dict[str, Info]:
     """OData info of each product, ``api.query_concurrency`` requests at a time."""
     with ThreadPoolExecutor(max(1, min(api.query_concurrency, len(ids)))) as pool:
         return dict(zip(ids, pool.map(api.get_product_odata, ids)))
 
 
-def _expected_files_for_ids(api: "SentinelAPI", ids: List[str], directory: str) -> Dict[str, List[Info]]:
-    expected: Dict[str, List[Info]] = {}
+def _expected_files_for_ids(
+    api: SentinelAPI, ids: list[str], directory: str
+) -> dict[str, list[Info]]:
+    expected: dict[str, list[Info]] = {}
     for info in _product_infos(api, ids).values():
         name = safe_name(info.get("title"), str(info["id"]))
-        found = product_files(directory, name) or [os.path.join(directory, name + DEFAULT_EXTENSION)]
+        found = product_files(directory, name) or [
+            os.path.join(directory, name + DEFAULT_EXTENSION)
+        ]
         for path in found:
             expected.setdefault(path, []).append(info)
     return expected
@@ -65,9 +71,9 @@ def _product_name(path: str) -> str:
     return os.path.basename(path).split(".", 1)[0]
 
 
-def _expected_files_for_paths(api: "SentinelAPI", paths: List[str]) -> Dict[str, List[Info]]:
+def _expected_files_for_paths(api: SentinelAPI, paths: list[str]) -> dict[str, list[Info]]:
     names = {path: _product_name(path) for path in paths}
-    ids_by_name: Dict[Optional[str], List[str]] = {}
+    ids_by_name: dict[str | None, list[str]] = {}
     for batch in _name_batches(list(dict.fromkeys(names.values()))):
         for product_id, attributes in api.query(raw=" OR ".join(batch)).items():
             title = attributes.get("identifier") or attributes.get("title")
@@ -81,10 +87,10 @@ def _expected_files_for_paths(api: "SentinelAPI", paths: List[str]) -> Dict[str,
     return expected
 
 
-def _name_batches(names: List[str]) -> Iterable[List[str]]:
+def _name_batches(names: list[str]) -> Iterable[list[str]]:
     """Group names into OR-queries short enough for the server."""
     separator = query_length(" OR ")
-    batch: List[str] = []
+    batch: list[str] = []
     length = 0
     for name in names:
         added = query_length(name) + (separator if batch else 0)
@@ -97,11 +103,11 @@ def _name_batches(names: List[str]) -> Iterable[List[str]]:
         yield batch
 
 
-def _verify(api: "SentinelAPI", expected: Dict[str, List[Info]]) -> Dict[str, List[Info]]:
+def _verify(api: SentinelAPI, expected: dict[str, list[Info]]) -> dict[str, list[Info]]:
     """Map each file that is missing, unknown or does not match any of its products to those
     products."""
-    corrupt: Dict[str, List[Info]] = {}
-    to_hash: Dict[str, List[Info]] = {}
+    corrupt: dict[str, list[Info]] = {}
+    to_hash: dict[str, list[Info]] = {}
     for path, infos in expected.items():
         if not os.path.isfile(path):
             logger.info("%s is missing", path)
@@ -114,7 +120,11 @@ def _verify(api: "SentinelAPI", expected: Dict[str, List[Info]]) -> Dict[str, Li
             corrupt[path] = infos
     for path, infos in expected.items():
         if len(infos) > 1:
-            logger.warning("%d products on the server are named like %s: any match is accepted", len(infos), path)
+            logger.warning(
+                "%d products on the server are named like %s: any match is accepted",
+                len(infos),
+                path,
+            )
     digests = _hash_files(api, list(to_hash))
     for path, infos in to_hash.items():
         if not any(checksums_match(info.get("md5"), digests[path]) for info in infos):
@@ -122,13 +132,15 @@ def _verify(api: "SentinelAPI", expected: Dict[str, List[Info]]) -> Dict[str, Li
     return corrupt
 
 
-def _hash_files(api: "SentinelAPI", paths: List[str]) -> Dict[str, str]:
+def _hash_files(api: SentinelAPI, paths: list[str]) -> dict[str, str]:
     """MD5 of every file, several files at a time (hashlib and file reads release the GIL)."""
     if not paths:
         return {}
     total = sum(os.path.getsize(path) for path in paths)
     workers = max(1, min(len(paths), os.cpu_count() or 1))
-    with api._tqdm(desc="MD5 checksumming", total=total, unit="B", unit_scale=True, unit_divisor=1024) as progress:
+    with api._tqdm(
+        desc="MD5 checksumming", total=total, unit="B", unit_scale=True, unit_divisor=1024
+    ) as progress:
         with ThreadPoolExecutor(workers, thread_name_prefix="sentinelsat-md5") as pool:
             digests = pool.map(lambda path: md5_of_file(path, progress).hexdigest(), paths)
             return dict(zip(paths, digests))

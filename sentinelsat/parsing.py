@@ -4,12 +4,13 @@ Pure functions only: they take decoded JSON (dicts and lists) and return dicts o
 values. Unknown shapes are kept as they are instead of failing, because DHuS versions differ
 in the details of what they send.
 """
+
 from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ElementTree
 from datetime import datetime, timedelta
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable
 
 from .exceptions import SentinelAPIError
 
@@ -51,12 +52,10 @@ def parse_iso_datetime(text: str) -> datetime:
             pass
     match = _ISO_TIMESTAMP.match(text.strip())
     if not match:
-        raise ValueError("Not an ISO-8601 timestamp: {!r}".format(text))
+        raise ValueError(f"Not an ISO-8601 timestamp: {text!r}")
     year, month, day, hour, minute, second, fraction, zone = match.groups()
     micros = int((fraction or "0")[:6].ljust(6, "0"))
-    value = datetime(
-        int(year), int(month), int(day), int(hour), int(minute), int(second), micros
-    )
+    value = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second), micros)
     if zone and zone != "Z":
         sign = 1 if zone[0] == "+" else -1
         digits = zone[1:].replace(":", "")
@@ -69,7 +68,7 @@ def parse_odata_date(text: str) -> datetime:
     """Parse an OData ``/Date(milliseconds)/`` stamp into a naive UTC datetime."""
     match = _ODATA_DATE.match(text.strip())
     if not match:
-        raise ValueError("Not an OData date: {!r}".format(text))
+        raise ValueError(f"Not an OData date: {text!r}")
     return _EPOCH + timedelta(milliseconds=int(match.group(1)))
 
 
@@ -79,10 +78,10 @@ def _to_bool(text: str) -> bool:
         return True
     if lowered in ("false", "0"):
         return False
-    raise ValueError("Not a boolean: {!r}".format(text))
+    raise ValueError(f"Not a boolean: {text!r}")
 
 
-_OPENSEARCH_TYPES: Dict[str, Callable[[str], Any]] = {
+_OPENSEARCH_TYPES: dict[str, Callable[[str], Any]] = {
     "str": str,
     "int": int,
     "long": int,
@@ -94,7 +93,7 @@ _OPENSEARCH_TYPES: Dict[str, Callable[[str], Any]] = {
 }
 
 
-def _as_list(value: Any) -> List[Any]:
+def _as_list(value: Any) -> list[Any]:
     """DHuS sends a single element as an object instead of a one-element list."""
     if value is None:
         return []
@@ -110,7 +109,7 @@ def _convert(converter: Callable[[str], Any], value: Any) -> Any:
         return value
 
 
-def parse_opensearch_entry(entry: Dict[str, Any]) -> Tuple[Optional[str], Dict[str, Any]]:
+def parse_opensearch_entry(entry: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
     """Convert one OpenSearch result entry into ``(product id, attributes)``.
 
     Parameters
@@ -125,7 +124,7 @@ def parse_opensearch_entry(entry: Dict[str, Any]) -> Tuple[Optional[str], Dict[s
         (``str``, ``int``/``long``, ``float``/``double``, ``date``, ``bool``), ``link``
         entries as ``link``, ``link_alternative``, ``link_icon``, other fields kept as given.
     """
-    attributes: Dict[str, Any] = {}
+    attributes: dict[str, Any] = {}
     for key, value in entry.items():
         if key == "id":
             continue
@@ -139,8 +138,8 @@ def parse_opensearch_entry(entry: Dict[str, Any]) -> Tuple[Optional[str], Dict[s
     return (product_id if isinstance(product_id, str) else None), attributes
 
 
-def _parse_links(value: Any) -> Dict[str, Any]:
-    links: Dict[str, Any] = {}
+def _parse_links(value: Any) -> dict[str, Any]:
+    links: dict[str, Any] = {}
     for link in _as_list(value):
         if isinstance(link, dict) and "href" in link:
             rel = link.get("rel")
@@ -148,9 +147,9 @@ def _parse_links(value: Any) -> Dict[str, Any]:
     return links
 
 
-def _parse_typed(converter: Callable[[str], Any], value: Any) -> Dict[str, Any]:
+def _parse_typed(converter: Callable[[str], Any], value: Any) -> dict[str, Any]:
     # the hot loop of large searches: kept lean on purpose
-    parsed: Dict[str, Any] = {}
+    parsed: dict[str, Any] = {}
     for item in value if isinstance(value, list) else (value,):
         if type(item) is not dict:
             continue
@@ -163,7 +162,7 @@ def _parse_typed(converter: Callable[[str], Any], value: Any) -> Dict[str, Any]:
 
 def parse_opensearch_response(
     response_json: Any,
-) -> Tuple[int, List[Tuple[str, Dict[str, Any]]]]:
+) -> tuple[int, list[tuple[str, dict[str, Any]]]]:
     """Parse one page of OpenSearch results.
 
     Parameters
@@ -214,15 +213,13 @@ def _parse_total(value: Any) -> int:
     try:
         total = int(value)
     except (TypeError, ValueError):
-        raise SentinelAPIError(
-            "Unexpected search response: totalResults is {!r}".format(value)
-        ) from None
+        raise SentinelAPIError(f"Unexpected search response: totalResults is {value!r}") from None
     if total < 0:
-        raise SentinelAPIError("Unexpected search response: totalResults is {}".format(total))
+        raise SentinelAPIError(f"Unexpected search response: totalResults is {total}")
     return total
 
 
-def gml_to_wkt(gml: str) -> Optional[str]:
+def gml_to_wkt(gml: str) -> str | None:
     """Convert a DHuS GML footprint (``lat,lon`` pairs) into WKT (``lon lat``).
 
     Parameters
@@ -250,7 +247,7 @@ def gml_to_wkt(gml: str) -> Optional[str]:
     return "MULTIPOLYGON({})".format(",".join(rendered))
 
 
-def _gml_polygon_to_wkt(polygon: ElementTree.Element) -> Optional[str]:
+def _gml_polygon_to_wkt(polygon: ElementTree.Element) -> str | None:
     rings = []
     for coordinates in polygon.iter(_GML_NS + "coordinates"):
         points = []
@@ -258,13 +255,13 @@ def _gml_polygon_to_wkt(polygon: ElementTree.Element) -> Optional[str]:
             lat_lon = pair.split(",")
             if len(lat_lon) < 2:
                 return None
-            points.append("{} {}".format(lat_lon[1], lat_lon[0]))
+            points.append(f"{lat_lon[1]} {lat_lon[0]}")
         if points:
             rings.append("({})".format(",".join(points)))
     return "({})".format(",".join(rings)) if rings else None
 
 
-def parse_odata_response(response_json: Any, full: bool = False) -> Dict[str, Any]:
+def parse_odata_response(response_json: Any, full: bool = False) -> dict[str, Any]:
     """Parse an OData product description.
 
     Parameters
@@ -298,7 +295,9 @@ def parse_odata_response(response_json: Any, full: bool = False) -> Dict[str, An
         "title": product.get("Name"),
         "size": _convert(int, product.get("ContentLength")),
         "md5": checksum.get("Value") if isinstance(checksum, dict) else None,
-        "date": _odata_date_or_none(content_date.get("Start")) if isinstance(content_date, dict) else None,
+        "date": _odata_date_or_none(content_date.get("Start"))
+        if isinstance(content_date, dict)
+        else None,
         "footprint": gml_to_wkt(geometry) if isinstance(geometry, str) and geometry else None,
         "url": metadata.get("media_src") if isinstance(metadata, dict) else None,
         "Online": _parse_online(product.get("Online", True)),
@@ -310,7 +309,7 @@ def parse_odata_response(response_json: Any, full: bool = False) -> Dict[str, An
     return values
 
 
-def _odata_date_or_none(value: Any) -> Optional[datetime]:
+def _odata_date_or_none(value: Any) -> datetime | None:
     if not isinstance(value, str):
         return None
     try:
@@ -325,9 +324,9 @@ def _parse_online(value: Any) -> Any:
     return bool(value) if value is not None else True
 
 
-def _parse_attributes(attributes: Any) -> Dict[str, Any]:
+def _parse_attributes(attributes: Any) -> dict[str, Any]:
     results = attributes.get("results") if isinstance(attributes, dict) else attributes
-    parsed: Dict[str, Any] = {}
+    parsed: dict[str, Any] = {}
     for attribute in _as_list(results):
         if isinstance(attribute, dict) and isinstance(attribute.get("Name"), str):
             parsed[attribute["Name"]] = parse_attribute_value(attribute.get("Value"))
@@ -370,5 +369,5 @@ def parse_size(size: str) -> float:
     units = {"B": 1024**-3, "KB": 1024**-2, "MB": 1024**-1, "GB": 1.0, "TB": 1024.0}
     parts = str(size).split()
     if len(parts) != 2 or parts[1].upper() not in units:
-        raise ValueError("Not a size: {!r}".format(size))
+        raise ValueError(f"Not a size: {size!r}")
     return float(parts[0]) * units[parts[1].upper()]

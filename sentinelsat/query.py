@@ -2,11 +2,13 @@
 
 Pure functions only: they build and check query strings and never talk to a server.
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import date, datetime, timezone
-from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union
+from typing import Any, Callable, Union
 
 DateLike = Union[str, date, datetime, None]
 
@@ -15,23 +17,17 @@ MAX_QUERY_LENGTH = 3938
 
 AREA_RELATIONS = ("intersects", "contains", "iswithin")
 
-DATE_KEYWORDS = frozenset(
-    ["beginposition", "endposition", "date", "creationdate", "ingestiondate"]
-)
+DATE_KEYWORDS = frozenset(["beginposition", "endposition", "date", "creationdate", "ingestiondate"])
 
 _SOLR_UNIT = r"(?:YEARS?|MONTHS?|DAYS?|DATE|HOURS?|MINUTES?|SECONDS?|MILLIS?|MILLISECONDS?)"
 _ISO_DATETIME = r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z"
-_DATE_MATH = re.compile(
-    r"^(?:{iso}|NOW)(?:[+-]\d+{unit}|/{unit})*$".format(iso=_ISO_DATETIME, unit=_SOLR_UNIT)
-)
+_DATE_MATH = re.compile(rf"^(?:{_ISO_DATETIME}|NOW)(?:[+-]\d+{_SOLR_UNIT}|/{_SOLR_UNIT})*$")
 _COMPACT_DATE = re.compile(r"^\d{8}$")
 _PLAIN_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _INTERVAL = re.compile(r"^([\[{])\s*(\S+)\s+TO\s+(\S+)\s*([\]}])$")
 _ORDER_FIELD = re.compile(r"^([+-]?)\s*([A-Za-z_][A-Za-z0-9_]*)$")
 _WRAPPERS = (("[", "]"), ("{", "}"), ("/", "/"), ("(", ")"))
-_JAVA_URL_SAFE = frozenset(
-    b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.* "
-)
+_JAVA_URL_SAFE = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.* ")
 
 
 def format_query_date(in_date: DateLike) -> str:
@@ -65,9 +61,7 @@ def format_query_date(in_date: DateLike) -> str:
     if isinstance(in_date, date):
         return in_date.strftime("%Y-%m-%dT00:00:00Z")
     if not isinstance(in_date, str):
-        raise ValueError(
-            "Expected a date, datetime or date string, got {!r}".format(in_date)
-        )
+        raise ValueError(f"Expected a date, datetime or date string, got {in_date!r}")
     text = in_date.strip()
     if text == "*" or _DATE_MATH.match(text):
         return text
@@ -76,18 +70,18 @@ def format_query_date(in_date: DateLike) -> str:
             try:
                 return datetime.strptime(text, layout).strftime("%Y-%m-%dT%H:%M:%SZ")
             except ValueError:
-                raise ValueError("Invalid calendar date: {!r}".format(in_date)) from None
+                raise ValueError(f"Invalid calendar date: {in_date!r}") from None
     raise ValueError(
-        "Unsupported date value {!r}: expected yyyyMMdd, an ISO-8601 timestamp such as "
+        f"Unsupported date value {in_date!r}: expected yyyyMMdd, an ISO-8601 timestamp such as "
         "2015-01-01T00:00:00Z, NOW or Solr date math such as NOW-1DAY "
-        "(upper case, no spaces)".format(in_date)
+        "(upper case, no spaces)"
     )
 
 
 def format_query(
-    area: Optional[str] = None,
+    area: str | None = None,
     date: Any = None,
-    raw: Optional[str] = None,
+    raw: str | None = None,
     area_relation: str = "Intersects",
     **keywords: Any,
 ) -> str:
@@ -121,9 +115,7 @@ def format_query(
     """
     if area_relation is None or area_relation.lower() not in AREA_RELATIONS:
         raise ValueError(
-            "Unknown area_relation {!r}: use one of Intersects, Contains, IsWithin".format(
-                area_relation
-            )
+            f"Unknown area_relation {area_relation!r}: use one of Intersects, Contains, IsWithin"
         )
     terms = dict(keywords)
     if date is not None:
@@ -136,34 +128,34 @@ def format_query(
     for name in sorted(terms):
         value = _format_value(name, terms[name])
         if value is not None:
-            parts.append("{}:{}".format(name, value))
+            parts.append(f"{name}:{value}")
     if raw:
         parts.append(raw)
     if area is not None:
-        parts.append('footprint:"{}({})"'.format(area_relation, area.strip()))
+        parts.append(f'footprint:"{area_relation}({area.strip()})"')
     return " ".join(part for part in parts if part)
 
 
 def _check_duplicates(names: Iterable[str]) -> None:
-    seen: Dict[str, str] = {}
+    seen: dict[str, str] = {}
     for name in names:
         key = name.lower()
         if key in seen:
             raise ValueError(
                 "Query has duplicate keywords (names are case-insensitive): "
-                "{!r} and {!r}".format(seen[key], name)
+                f"{seen[key]!r} and {name!r}"
             )
         seen[key] = name
 
 
-def _format_value(name: str, value: Any) -> Optional[str]:
+def _format_value(name: str, value: Any) -> str | None:
     """Format one keyword's value; ``None`` means the keyword is left out."""
     if name.lower() in DATE_KEYWORDS:
         return _format_date_value(name, value)
     if isinstance(value, (tuple, list)):
         return _format_range(name, value, _format_bound)
     if value is None:
-        raise ValueError("Keyword {!r} has no value".format(name))
+        raise ValueError(f"Keyword {name!r} has no value")
     if isinstance(value, bool):
         return str(value).lower()
     if isinstance(value, str):
@@ -171,33 +163,29 @@ def _format_value(name: str, value: Any) -> Optional[str]:
     return str(value)
 
 
-def _format_date_value(name: str, value: Any) -> Optional[str]:
+def _format_date_value(name: str, value: Any) -> str | None:
     if isinstance(value, (tuple, list)):
         return _format_range(name, value, format_query_date)
     if isinstance(value, str):
         match = _INTERVAL.match(value.strip())
         if match:
             opening, start, end, closing = match.groups()
-            return "{}{} TO {}{}".format(
-                opening, format_query_date(start), format_query_date(end), closing
-            )
+            return f"{opening}{format_query_date(start)} TO {format_query_date(end)}{closing}"
     raise ValueError(
-        "Date keyword {!r} expects a (start, end) tuple or an interval string such as "
-        "'[NOW-1DAY TO NOW]', got {!r}".format(name, value)
+        f"Date keyword {name!r} expects a (start, end) tuple or an interval string such as "
+        f"'[NOW-1DAY TO NOW]', got {value!r}"
     )
 
 
-def _format_range(name: str, value: Any, format_bound: Callable[[Any], str]) -> Optional[str]:
+def _format_range(name: str, value: Any, format_bound: Callable[[Any], str]) -> str | None:
     if len(value) != 2:
         raise ValueError(
-            "Range for keyword {!r} must have exactly two elements, got {!r}".format(
-                name, value
-            )
+            f"Range for keyword {name!r} must have exactly two elements, got {value!r}"
         )
     start, end = (format_bound(bound) for bound in value)
     if start == "*" and end == "*":
         return None
-    return "[{} TO {}]".format(start, end)
+    return f"[{start} TO {end}]"
 
 
 def _format_bound(bound: Any) -> str:
@@ -240,8 +228,8 @@ def format_order_by(order_by: str) -> str:
         match = _ORDER_FIELD.match(item.strip())
         if not match:
             raise ValueError(
-                "Invalid order_by field {!r} in {!r}: expected comma-separated field "
-                "names, optionally prefixed with '+' or '-'".format(item.strip(), order_by)
+                f"Invalid order_by field {item.strip()!r} in {order_by!r}: expected comma-separated field "
+                "names, optionally prefixed with '+' or '-'"
             )
         sign, field = match.groups()
         fields.append("{} {}".format(field, "desc" if sign == "-" else "asc"))
@@ -271,9 +259,7 @@ def check_query_length(query: str) -> float:
     return query_length(query) / MAX_QUERY_LENGTH
 
 
-def plan_pages(
-    total: int, offset: int, limit: Optional[int], page_size: int
-) -> List[Tuple[int, int]]:
+def plan_pages(total: int, offset: int, limit: int | None, page_size: int) -> list[tuple[int, int]]:
     """Split a result set into ``(start, rows)`` page requests.
 
     Parameters

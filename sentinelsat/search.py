@@ -1,10 +1,12 @@
 """Running OpenSearch queries: paging, concurrency and result assembly."""
+
 from __future__ import annotations
 
 import logging
 from collections import OrderedDict
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import requests
@@ -19,21 +21,23 @@ if TYPE_CHECKING:  # pragma: no cover
 
 logger = logging.getLogger(__name__)
 
-Page = List[Tuple[str, Dict[str, Any]]]
+Page = list[tuple[str, dict[str, Any]]]
 
 
-def search_url(api_url: str, rows: int, start: int, order_by: Optional[str]) -> str:
+def search_url(api_url: str, rows: int, start: int, order_by: str | None) -> str:
     """The URL of one search request, e.g. ``.../search?format=json&rows=100&start=0``.
 
     ``order_by`` is in the user's syntax (``"cloudcoverpercentage, -beginposition"``).
     """
-    url = "{}search?format=json&rows={}&start={}".format(api_url, rows, start)
+    url = f"{api_url}search?format=json&rows={rows}&start={start}"
     if order_by:
         url += "&orderby=" + quote(format_order_by(order_by), safe=",")
     return url
 
 
-def request_page(api: "SentinelAPI", query: str, order_by: Optional[str], rows: int, start: int) -> requests.Response:
+def request_page(
+    api: SentinelAPI, query: str, order_by: str | None, rows: int, start: int
+) -> requests.Response:
     """Send one search request and read its body (the query goes in the form body)."""
     response = send(
         api.session,
@@ -47,7 +51,7 @@ def request_page(api: "SentinelAPI", query: str, order_by: Optional[str], rows: 
     return response
 
 
-def parse_page(query: str, response: requests.Response) -> Tuple[int, Page]:
+def parse_page(query: str, response: requests.Response) -> tuple[int, Page]:
     """Decode one search response into the total and the page's products.
 
     Raises
@@ -63,29 +67,33 @@ def parse_page(query: str, response: requests.Response) -> Tuple[int, Page]:
             error.response = response
         hint = query_length_hint(query)  # computed only when something went wrong
         if hint:
-            error.msg = "{}\n{}".format(error.msg, hint)
+            error.msg = f"{error.msg}\n{hint}"
         raise
 
 
-def count(api: "SentinelAPI", query: str) -> int:
+def count(api: SentinelAPI, query: str) -> int:
     """The number of products matching ``query``, with a request for zero rows."""
     return parse_page(query, request_page(api, query, None, 0, 0))[0]
 
 
 def load_query(
-    api: "SentinelAPI", query: str, order_by: Optional[str], limit: Optional[int], offset: int
-) -> "OrderedDict[str, Dict[str, Any]]":
+    api: SentinelAPI, query: str, order_by: str | None, limit: int | None, offset: int
+) -> OrderedDict[str, dict[str, Any]]:
     """Run a query: the first page gives the total, the other pages are then requested
     ``api.query_concurrency`` at a time and reassembled in the server's order."""
     _check_paging(limit, offset)
-    logger.debug("Searching: query=%r order_by=%r limit=%r offset=%r", query, order_by, limit, offset)
+    logger.debug(
+        "Searching: query=%r order_by=%r limit=%r offset=%r", query, order_by, limit, offset
+    )
     first_rows = api.page_size if limit is None else min(limit, api.page_size)
     total, first_page = parse_page(query, request_page(api, query, order_by, first_rows, offset))
     pages = plan_pages(total, offset, limit, api.page_size)[1:]
     products = OrderedDict(first_page)
     if pages:
         wanted = (total if limit is None else min(total, offset + limit)) - offset
-        with api._tqdm(desc="Querying products", total=wanted, initial=len(first_page), unit="product") as bar:
+        with api._tqdm(
+            desc="Querying products", total=wanted, initial=len(first_page), unit="product"
+        ) as bar:
             for response in _fetch(api, query, order_by, pages):
                 page = parse_page(query, response)[1]
                 products.update(page)
@@ -95,7 +103,7 @@ def load_query(
 
 
 def _fetch(
-    api: "SentinelAPI", query: str, order_by: Optional[str], pages: List[Tuple[int, int]]
+    api: SentinelAPI, query: str, order_by: str | None, pages: list[tuple[int, int]]
 ) -> Iterator[requests.Response]:
     """Yield the responses of the pages in page order. Worker threads only wait for the
     network, so the next requests are in flight while the caller parses a page."""
@@ -105,7 +113,9 @@ def _fetch(
             yield request_page(api, query, order_by, rows, start)
         return
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sentinelsat-query") as pool:
-        futures = [pool.submit(request_page, api, query, order_by, rows, start) for start, rows in pages]
+        futures = [
+            pool.submit(request_page, api, query, order_by, rows, start) for start, rows in pages
+        ]
         try:
             for future in futures:
                 yield future.result()
@@ -114,11 +124,11 @@ def _fetch(
                 future.cancel()
 
 
-def _check_paging(limit: Optional[int], offset: int) -> None:
+def _check_paging(limit: int | None, offset: int) -> None:
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
-        raise ValueError("limit must be a non-negative integer or None, got {!r}".format(limit))
+        raise ValueError(f"limit must be a non-negative integer or None, got {limit!r}")
     if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
-        raise ValueError("offset must be a non-negative integer, got {!r}".format(offset))
+        raise ValueError(f"offset must be a non-negative integer, got {offset!r}")
 
 
 def query_length_hint(query: str) -> str:
@@ -127,7 +137,7 @@ def query_length_hint(query: str) -> str:
     if ratio <= 1:
         return ""
     return (
-        "The query is probably too long: its effective length is {:.0%} of the server's "
-        "limit of {} characters (simplify the area of interest, e.g. fewer decimals or "
-        "vertices).".format(ratio, MAX_QUERY_LENGTH)
+        f"The query is probably too long: its effective length is {ratio:.0%} of the server's "
+        f"limit of {MAX_QUERY_LENGTH} characters (simplify the area of interest, e.g. fewer decimals or "
+        "vertices)."
     )

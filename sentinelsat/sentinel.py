@@ -5,16 +5,19 @@ It holds the connection settings and delegates the work to the query language
 plumbing (:mod:`sentinelsat.sessions`), the download engine (:mod:`sentinelsat.download`)
 and the conversions (:mod:`sentinelsat.conversions`).
 """
+
 from __future__ import annotations
 
 import logging
 import time
 import warnings
 from collections import OrderedDict
-from typing import Any, Dict, Iterable, List, Optional, Set, Tuple, Union
+from collections.abc import Iterable
+from typing import Any, Union
 from urllib.parse import quote
 
-from . import __version__, conversions, query as query_language, search
+from . import __version__, conversions, search
+from . import query as query_language
 from .bulk import Batch, unique_ids
 from .download import ProductDownload
 from .exceptions import SentinelAPIError, ServerLimitError
@@ -24,7 +27,7 @@ from .sessions import create_session, decode_json, default_retry, send, server_m
 
 logger = logging.getLogger(__name__)
 
-Timeout = Union[None, float, Tuple[float, float]]
+Timeout = Union[None, float, tuple[float, float]]
 
 
 class SentinelAPI:
@@ -68,8 +71,8 @@ class SentinelAPI:
 
     def __init__(
         self,
-        user: Optional[str],
-        password: Optional[str],
+        user: str | None,
+        password: str | None,
         api_url: str = "https://scihub.copernicus.eu/apihub/",
         show_progressbars: bool = True,
         timeout: Timeout = None,
@@ -83,7 +86,7 @@ class SentinelAPI:
         self.timeout = timeout
 
     def __repr__(self) -> str:
-        return "SentinelAPI(user={!r}, api_url={!r})".format(self.user, self.api_url)
+        return f"SentinelAPI(user={self.user!r}, api_url={self.api_url!r})"
 
     # ------------------------------------------------------------------ progress bars
     def _tqdm(self, **kwargs: Any) -> Any:
@@ -106,15 +109,15 @@ class SentinelAPI:
     # ------------------------------------------------------------------ searching
     def query(
         self,
-        area: Optional[str] = None,
+        area: str | None = None,
         date: Any = None,
-        raw: Optional[str] = None,
+        raw: str | None = None,
         area_relation: str = "Intersects",
-        order_by: Optional[str] = None,
-        limit: Optional[int] = None,
+        order_by: str | None = None,
+        limit: int | None = None,
         offset: int = 0,
         **keywords: Any,
-    ) -> "OrderedDict[str, Dict[str, Any]]":
+    ) -> OrderedDict[str, dict[str, Any]]:
         """Search the OpenSearch API for products.
 
         Parameters
@@ -160,8 +163,8 @@ class SentinelAPI:
         return search.load_query(self, query, order_by, limit, offset)
 
     def query_raw(
-        self, query: str, order_by: Optional[str] = None, limit: Optional[int] = None, offset: int = 0
-    ) -> "OrderedDict[str, Dict[str, Any]]":
+        self, query: str, order_by: str | None = None, limit: int | None = None, offset: int = 0
+    ) -> OrderedDict[str, dict[str, Any]]:
         """Search with a complete query string. Deprecated: use ``query(raw=...)``.
 
         Parameters
@@ -177,18 +180,20 @@ class SentinelAPI:
             Product id → attributes, as :meth:`query` returns.
         """
         warnings.warn(
-            "query_raw() is deprecated, use query(raw=...) instead", DeprecationWarning, stacklevel=2
+            "query_raw() is deprecated, use query(raw=...) instead",
+            DeprecationWarning,
+            stacklevel=2,
         )
         return self.query(raw=query, order_by=order_by, limit=limit, offset=offset)
 
     def count(
         self,
-        area: Optional[str] = None,
+        area: str | None = None,
         date: Any = None,
-        raw: Optional[str] = None,
+        raw: str | None = None,
         area_relation: str = "Intersects",
-        order_by: Optional[str] = None,
-        limit: Optional[int] = None,
+        order_by: str | None = None,
+        limit: int | None = None,
         offset: int = 0,
         **keywords: Any,
     ) -> int:
@@ -207,9 +212,9 @@ class SentinelAPI:
     # ------------------------------------------------------------------ OData
     def _odata_url(self, product_id: str, suffix: str = "") -> str:
         key = quote(str(product_id).replace("'", "''"), safe="'")
-        return "{}odata/v1/Products('{}'){}".format(self.api_url, key, suffix)
+        return f"{self.api_url}odata/v1/Products('{key}'){suffix}"
 
-    def get_product_odata(self, id: str, full: bool = False) -> Dict[str, Any]:
+    def get_product_odata(self, id: str, full: bool = False) -> dict[str, Any]:
         """Get a product's description from the OData API.
 
         Parameters
@@ -236,13 +241,13 @@ class SentinelAPI:
         response = send(self.session, "GET", self._odata_url(id, suffix), timeout=self.timeout)
         if response.status_code == 404:
             raise SentinelAPIError(
-                "No product with id {!r} exists on the server ({})".format(id, server_message(response)),
+                f"No product with id {id!r} exists on the server ({server_message(response)})",
                 response,
             )
         return parse_odata_response(decode_json(response), full=full)
 
     # ------------------------------------------------------------------ downloads
-    def download(self, id: str, directory_path: str = ".", checksum: bool = True) -> Dict[str, Any]:
+    def download(self, id: str, directory_path: str = ".", checksum: bool = True) -> dict[str, Any]:
         """Download a product, resuming a previous partial download.
 
         The file is named after the product's title with the extension the server gives it
@@ -288,8 +293,10 @@ class SentinelAPI:
             except ServerLimitError:
                 if attempt == 5:
                     raise
-                logger.info("The server's download limit is reached; retrying %s", info.get("title"))
-                time.sleep(max(1.0, self.retry_backoff * 2 ** attempt))
+                logger.info(
+                    "The server's download limit is reached; retrying %s", info.get("title")
+                )
+                time.sleep(max(1.0, self.retry_backoff * 2**attempt))
                 attempt += 1
 
     def download_all(
@@ -299,7 +306,7 @@ class SentinelAPI:
         max_attempts: int = 10,
         checksum: bool = True,
         n_concurrent_dl: int = 4,
-    ) -> Tuple[Dict[str, Dict[str, Any]], Dict[str, Dict[str, Any]], Set[str]]:
+    ) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]], set[str]]:
         """Download several products, several at a time.
 
         Each product is downloaded as by :meth:`download`. A failed download is retried,
@@ -345,11 +352,11 @@ class SentinelAPI:
 
     def check_files(
         self,
-        paths: Optional[Iterable[str]] = None,
-        ids: Optional[Iterable[str]] = None,
-        directory: Optional[str] = None,
+        paths: Iterable[str] | None = None,
+        ids: Iterable[str] | None = None,
+        directory: str | None = None,
         delete: bool = False,
-    ) -> Dict[str, List[Dict[str, Any]]]:
+    ) -> dict[str, list[dict[str, Any]]]:
         """Verify the size and MD5 checksum of product files against the server.
 
         Parameters

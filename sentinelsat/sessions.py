@@ -1,10 +1,11 @@
 """HTTP plumbing: the authenticated session, request wrappers and server error messages."""
+
 from __future__ import annotations
 
 import json
 import logging
 import re
-from typing import Any, Optional
+from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -31,7 +32,7 @@ class BasicAuth(HTTPBasicAuth):
     """HTTP basic authentication whose ``repr`` never shows the password."""
 
     def __repr__(self) -> str:
-        return "BasicAuth(username={!r}, password='***')".format(self.username)
+        return f"BasicAuth(username={self.username!r}, password='***')"
 
 
 def default_retry(backoff_factor: float = 0.5) -> Retry:
@@ -60,7 +61,7 @@ def default_retry(backoff_factor: float = 0.5) -> Retry:
 
 
 def create_session(
-    user: Optional[str], password: Optional[str], user_agent: str, retry: Optional[Retry] = None
+    user: str | None, password: str | None, user_agent: str, retry: Retry | None = None
 ) -> requests.Session:
     """Create the session used for every request to one server.
 
@@ -82,7 +83,9 @@ def create_session(
     if user is not None or password is not None:
         session.auth = BasicAuth(user or "", password or "")
     session.headers["User-Agent"] = user_agent
-    adapter = HTTPAdapter(max_retries=retry if retry is not None else default_retry(), pool_maxsize=16)
+    adapter = HTTPAdapter(
+        max_retries=retry if retry is not None else default_retry(), pool_maxsize=16
+    )
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session
@@ -119,11 +122,13 @@ def send(session: requests.Session, method: str, url: str, **kwargs: Any) -> req
         return response
     except requests.exceptions.Timeout as error:
         raise SentinelAPIError(
-            "The server did not answer within the timeout ({}): {}".format(kwargs.get("timeout"), url)
+            "The server did not answer within the timeout ({}): {}".format(
+                kwargs.get("timeout"), url
+            )
         ) from error
     except requests.exceptions.RequestException as error:
         raise SentinelAPIError(
-            "Could not connect to the server at {}: {}".format(url, _describe(error))
+            f"Could not connect to the server at {url}: {_describe(error)}"
         ) from error
 
 
@@ -135,7 +140,7 @@ def _read_body(response: requests.Response, url: str) -> None:
         if size > MAX_RESPONSE_SIZE:
             response.close()
             raise SentinelAPIError(
-                "The server's answer to {} is larger than {} MB: refused".format(url, MAX_RESPONSE_SIZE >> 20),
+                f"The server's answer to {url} is larger than {MAX_RESPONSE_SIZE >> 20} MB: refused",
                 response,
             )
         chunks.append(chunk)
@@ -146,7 +151,7 @@ def _describe(error: Exception) -> str:
     text = str(error)
     # urllib3 wraps the root cause in several layers; keep the innermost reason
     match = re.search(r"\(Caused by (\w+)\((.*)\)\)$", text)
-    return "{}({})".format(match.group(1), match.group(2)[:200]) if match else text[:300]
+    return f"{match.group(1)}({match.group(2)[:200]})" if match else text[:300]
 
 
 def check_response(response: requests.Response, context: str = "") -> None:
@@ -223,7 +228,7 @@ def _body_text(response: requests.Response, limit: int = 200_000) -> str:
     return content[:limit].decode(response.encoding or "utf-8", errors="replace")
 
 
-def _json_message(text: str) -> Optional[str]:
+def _json_message(text: str) -> str | None:
     try:
         body = json.loads(text)
     except ValueError:
@@ -241,15 +246,18 @@ def _json_message(text: str) -> Optional[str]:
     return str(error) if error else None
 
 
-def _xml_message(text: str) -> Optional[str]:
+def _xml_message(text: str) -> str | None:
     if not text.lstrip().startswith("<?xml"):
         return None
     match = _XML_MESSAGE.search(text)
     return match.group(1).strip() if match else None
 
 
-def _html_message(response: requests.Response, text: str) -> Optional[str]:
-    if "html" not in response.headers.get("Content-Type", "").lower() and "<html" not in text[:500].lower():
+def _html_message(response: requests.Response, text: str) -> str | None:
+    if (
+        "html" not in response.headers.get("Content-Type", "").lower()
+        and "<html" not in text[:500].lower()
+    ):
         return text.strip()[:_MAX_MESSAGE_CHARS] or None
     return html_to_text(text)
 

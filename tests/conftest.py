@@ -1,4 +1,5 @@
 """Shared test fixtures: recorded DHuS exchanges (vcrpy) and the local hub."""
+
 from __future__ import annotations
 
 import pathlib
@@ -119,7 +120,9 @@ def api() -> SentinelAPI:
 def record_requests(api: SentinelAPI) -> list:
     """Collect every request the API sends (``requests.PreparedRequest`` objects)."""
     sent: list = []
-    api.session.hooks["response"].append(lambda response, *args, **kwargs: sent.append(response.request))
+    api.session.hooks["response"].append(
+        lambda response, *args, **kwargs: sent.append(response.request)
+    )
     return sent
 
 

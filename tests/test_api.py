@@ -1,12 +1,13 @@
 """SentinelAPI construction, credentials, error reporting and logging."""
+
 import logging
 import pickle
 
 import pytest
 import requests
+from conftest import recordings
 
 import sentinelsat
-from conftest import recordings
 from sentinelsat import (
     InvalidChecksumError,
     SentinelAPI,
@@ -22,8 +23,16 @@ from sentinelsat.testing.pages import maintenance_page
 
 def test_public_names():
     assert sorted(sentinelsat.__all__) == sorted(
-        ["SentinelAPI", "SentinelAPIError", "SentinelAPILTAError", "InvalidChecksumError",
-         "read_geojson", "geojson_to_wkt", "format_query_date", "__version__"]
+        [
+            "SentinelAPI",
+            "SentinelAPIError",
+            "SentinelAPILTAError",
+            "InvalidChecksumError",
+            "read_geojson",
+            "geojson_to_wkt",
+            "format_query_date",
+            "__version__",
+        ]
     )
     assert issubclass(SentinelAPILTAError, SentinelAPIError)
     assert issubclass(InvalidChecksumError, SentinelAPIError)
@@ -67,7 +76,9 @@ def test_netrc_credentials(tmp_path, monkeypatch):
     api = SentinelAPI(None, None, "https://scihub.copernicus.eu/dhus")
     assert api.session.auth is None
     request = api.session.prepare_request(requests.Request("GET", api.api_url + "search"))
-    assert request.headers["Authorization"] == requests.auth._basic_auth_str("netrc_user", "netrc_pw")
+    assert request.headers["Authorization"] == requests.auth._basic_auth_str(
+        "netrc_user", "netrc_pw"
+    )
 
 
 def test_timeout_passed_to_requests():
@@ -131,22 +142,34 @@ def test_errors_pickle():
 
 
 def test_message_from_cause_header():
-    response = _response(404, '{"error":{"code":null,"message":{"lang":"en","value":"Invalid key (x)"}}}',
-                         "application/json", {"cause-message": "InvalidKeyException : Invalid key (x) to access Products"})
+    response = _response(
+        404,
+        '{"error":{"code":null,"message":{"lang":"en","value":"Invalid key (x)"}}}',
+        "application/json",
+        {"cause-message": "InvalidKeyException : Invalid key (x) to access Products"},
+    )
     assert server_message(response) == "InvalidKeyException : Invalid key (x) to access Products"
 
 
 def test_message_from_json_body():
-    response = _response(404, '{"error":{"code":null,"message":{"lang":"en","value":"Invalid key (x)"}}}',
-                         "application/json")
+    response = _response(
+        404,
+        '{"error":{"code":null,"message":{"lang":"en","value":"Invalid key (x)"}}}',
+        "application/json",
+    )
     assert server_message(response) == "Invalid key (x)"
 
 
 def test_message_from_xml_body():
-    body = ("<?xml version='1.0' encoding='UTF-8'?><error xmlns=\"http://schemas.microsoft.com/ado/2007/08/"
-            "dataservices/metadata\"><code/><message xml:lang=\"en\">Invalid key (y) to access Products"
-            "</message></error>")
-    assert server_message(_response(404, body, "application/xml")) == "Invalid key (y) to access Products"
+    body = (
+        "<?xml version='1.0' encoding='UTF-8'?><error xmlns=\"http://schemas.microsoft.com/ado/2007/08/"
+        'dataservices/metadata"><code/><message xml:lang="en">Invalid key (y) to access Products'
+        "</message></error>"
+    )
+    assert (
+        server_message(_response(404, body, "application/xml"))
+        == "Invalid key (y) to access Products"
+    )
 
 
 def test_message_from_maintenance_page():
@@ -158,8 +181,10 @@ def test_message_from_maintenance_page():
 
 
 def test_html_stack_trace_is_dropped():
-    page = ("<html><body><h1>HTTP Status 500 - Request failed</h1><p><b>exception</b></p>"
-            "<pre>org.example.Trace\n at a.b.c(C.java:1)</pre></body></html>")
+    page = (
+        "<html><body><h1>HTTP Status 500 - Request failed</h1><p><b>exception</b></p>"
+        "<pre>org.example.Trace\n at a.b.c(C.java:1)</pre></body></html>"
+    )
     assert html_to_text(page) == "HTTP Status 500 - Request failed"
 
 

@@ -4,6 +4,7 @@ Searches are replayed from exchanges recorded with a 0.13-era client: a cassette
 the exact request it holds (method, URL and form body), so a passing replay shows that the
 command sent the same query string.
 """
+
 from __future__ import annotations
 
 import base64
@@ -108,8 +109,17 @@ def queries(monkeypatch) -> list:
     """Replace searching by recording the query string ``SentinelAPI.query`` would send."""
     recorded = []
 
-    def fake_query(self, area=None, date=None, raw=None, area_relation="Intersects", order_by=None,
-                   limit=None, offset=0, **keywords):
+    def fake_query(
+        self,
+        area=None,
+        date=None,
+        raw=None,
+        area_relation="Intersects",
+        order_by=None,
+        limit=None,
+        offset=0,
+        **keywords,
+    ):
         recorded.append(self.format_query(area, date, raw, area_relation, **keywords))
         return OrderedDict()
 
@@ -117,7 +127,7 @@ def queries(monkeypatch) -> list:
     return recorded
 
 
-def invoke(runner: CliRunner, args: list, cassette: str = None, **kwargs):
+def invoke(runner: CliRunner, args: list, cassette: str | None = None, **kwargs):
     if cassette is None:
         return runner.invoke(cli, args, **kwargs)
     with recordings.use_cassette(cassette) as recorded:
@@ -127,13 +137,13 @@ def invoke(runner: CliRunner, args: list, cassette: str = None, **kwargs):
     return result
 
 
-def assert_success(result, scenes: int, size: str = None) -> list:
+def assert_success(result, scenes: int, size: str | None = None) -> list:
     """Check a successful listing; return the product ids printed."""
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     products = [line for line in lines if line.startswith("Product ")]
     assert len(products) == scenes
-    total = "{} scenes found with a total size of ".format(scenes)
+    total = f"{scenes} scenes found with a total size of "
     assert any(line.startswith(total) for line in lines), result.stdout
     if size is not None:
         assert total + size in lines
@@ -154,7 +164,7 @@ def assert_error(result, exit_code: int, *fragments: str) -> str:
 
 def write_netrc(home, host="scihub.copernicus.eu", login="netrc_user", password="netrc_password"):
     path = home / ".netrc"
-    path.write_text("machine {}\nlogin {}\npassword {}\n".format(host, login, password))
+    path.write_text(f"machine {host}\nlogin {login}\npassword {password}\n")
     path.chmod(0o600)
     return path
 
@@ -168,10 +178,26 @@ def basic_user(request) -> str:
 
 # ---------------------------------------------------------------------- help and version
 ALL_OPTIONS = [
-    "-u, --user", "-p, --password", "--url", "-s, --start", "-e, --end", "-g, --geometry",
-    "--uuid", "--name", "--sentinel", "--instrument", "--producttype", "-c, --cloud",
-    "-o, --order-by", "-l, --limit", "-d, --download", "--path", "-q, --query",
-    "-f, --footprints", "--version", "-h, --help",
+    "-u, --user",
+    "-p, --password",
+    "--url",
+    "-s, --start",
+    "-e, --end",
+    "-g, --geometry",
+    "--uuid",
+    "--name",
+    "--sentinel",
+    "--instrument",
+    "--producttype",
+    "-c, --cloud",
+    "-o, --order-by",
+    "-l, --limit",
+    "-d, --download",
+    "--path",
+    "-q, --query",
+    "-f, --footprints",
+    "--version",
+    "-h, --help",
 ]
 
 
@@ -196,7 +222,9 @@ def test_main_module_runs_the_command():
     import sys
 
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
-    out = subprocess.run([sys.executable, "-m", "sentinelsat", "--version"], capture_output=True, text=True, env=env)
+    out = subprocess.run(
+        [sys.executable, "-m", "sentinelsat", "--version"], capture_output=True, text=True, env=env
+    )
     assert out.returncode == 0
     assert out.stdout.strip() == "sentinelsat " + __version__
 
@@ -221,20 +249,30 @@ def test_default_search_covers_the_last_day(runner):
     ids = assert_success(result, 45, "22.44 GB")
     assert ids[0] == "809ce5ed-073f-45e4-af28-664b70a2c1be"
     first = result.stdout.splitlines()[0]
-    assert first.startswith("Product 809ce5ed-073f-45e4-af28-664b70a2c1be - Date: 2018-09-05T14:20:31.024Z")
+    assert first.startswith(
+        "Product 809ce5ed-073f-45e4-af28-664b70a2c1be - Date: 2018-09-05T14:20:31.024Z"
+    )
     assert "Size: 787.71 MB" in first
 
 
 def test_url_option(runner, sent):
-    result = invoke(runner, CREDENTIALS + ["-g", MAP, "--url", "https://scihub.copernicus.eu/dhus"],
-                    "dhus-2018/test_cli.yaml")
+    result = invoke(
+        runner,
+        CREDENTIALS + ["-g", MAP, "--url", "https://scihub.copernicus.eu/dhus"],
+        "dhus-2018/test_cli.yaml",
+    )
     assert_success(result, 45)
-    assert [r.url for r in sent] == ["https://scihub.copernicus.eu/dhus/search?format=json&rows=100&start=0"]
+    assert [r.url for r in sent] == [
+        "https://scihub.copernicus.eu/dhus/search?format=json&rows=100&start=0"
+    ]
 
 
 def test_extra_query_keywords(runner):
-    result = invoke(runner, CREDENTIALS + ["-g", MAP, "-q", "producttype=GRD, polarisationmode=HH"],
-                    "dhus-2018/test_cli.yaml")
+    result = invoke(
+        runner,
+        CREDENTIALS + ["-g", MAP, "-q", "producttype=GRD, polarisationmode=HH"],
+        "dhus-2018/test_cli.yaml",
+    )
     assert_success(result, 0, "0.00 GB")
 
 
@@ -242,36 +280,74 @@ def test_extra_query_keywords(runner):
     "args, cassette, scenes",
     [
         (["-s", "20151219", "-e", "20151228", "--sentinel", "1"], "test_sentinel1_flag", 11),
-        (["--start", "20151219", "--end", "20151228", "--sentinel", "2"], "test_sentinel2_flag", 11),
+        (
+            ["--start", "20151219", "--end", "20151228", "--sentinel", "2"],
+            "test_sentinel2_flag",
+            11,
+        ),
         (["-s", "20161201", "-e", "20161202", "--sentinel", "3"], "test_sentinel3_flag", 4),
     ],
 )
 def test_sentinel_option(runner, args, cassette, scenes):
-    result = invoke(runner, CREDENTIALS + ["--geometry", MAP] + args, "dhus-2018/{}.yaml".format(cassette))
+    result = invoke(runner, CREDENTIALS + ["--geometry", MAP] + args, f"dhus-2018/{cassette}.yaml")
     assert_success(result, scenes)
 
 
 def test_dates_in_iso_format_give_the_same_query(runner):
-    result = invoke(runner, CREDENTIALS + ["-g", MAP, "-s", "2015-12-19", "-e", "2015-12-28T00:00:00Z",
-                                          "--sentinel", "1"], "dhus-2018/test_sentinel1_flag.yaml")
+    result = invoke(
+        runner,
+        CREDENTIALS
+        + ["-g", MAP, "-s", "2015-12-19", "-e", "2015-12-28T00:00:00Z", "--sentinel", "1"],
+        "dhus-2018/test_sentinel1_flag.yaml",
+    )
     assert_success(result, 11)
 
 
 def test_instrument_beats_sentinel(runner):
-    result = invoke(runner, CREDENTIALS + ["-g", MAP, "-s", "20161201", "-e", "20161202", "--sentinel", "3",
-                                          "--instrument", "SRAL"], "dhus-2018/test_instrument_flag.yaml")
+    result = invoke(
+        runner,
+        CREDENTIALS
+        + [
+            "-g",
+            MAP,
+            "-s",
+            "20161201",
+            "-e",
+            "20161202",
+            "--sentinel",
+            "3",
+            "--instrument",
+            "SRAL",
+        ],
+        "dhus-2018/test_instrument_flag.yaml",
+    )
     assert_success(result, 4)
 
 
 def test_producttype_option(runner):
-    result = invoke(runner, CREDENTIALS + ["-g", MAP, "-s", "20161201", "-e", "20161202", "--producttype", "SLC"],
-                    "dhus-2018/test_product_flag.yaml")
+    result = invoke(
+        runner,
+        CREDENTIALS + ["-g", MAP, "-s", "20161201", "-e", "20161202", "--producttype", "SLC"],
+        "dhus-2018/test_product_flag.yaml",
+    )
     assert_success(result, 6)
 
 
 def test_producttype_beats_instrument_and_sentinel(runner):
-    args = ["-g", MAP, "-s", "20161201", "-e", "20161202", "--sentinel", "1", "--instrument", "SRAL",
-            "--producttype", "S2MSI1C"]
+    args = [
+        "-g",
+        MAP,
+        "-s",
+        "20161201",
+        "-e",
+        "20161202",
+        "--sentinel",
+        "1",
+        "--instrument",
+        "SRAL",
+        "--producttype",
+        "S2MSI1C",
+    ]
     result = invoke(runner, CREDENTIALS + args, "dhus-2018/test_option_hierarchy.yaml")
     assert_success(result, 13)
 
@@ -289,7 +365,9 @@ def test_cloud_needs_sentinel_2_or_3(runner, no_requests, sentinel):
 
 
 def test_cloud_with_sentinel_3_is_accepted(runner, queries):
-    result = invoke(runner, CREDENTIALS + ["--sentinel", "3", "-c", "30", "-s", "20200101", "-e", "20200102"])
+    result = invoke(
+        runner, CREDENTIALS + ["--sentinel", "3", "-c", "30", "-s", "20200101", "-e", "20200102"]
+    )
     assert_success(result, 0)
     assert queries == [
         "beginPosition:[2020-01-01T00:00:00Z TO 2020-01-02T00:00:00Z] cloudcoverpercentage:[0 TO 30] "
@@ -298,8 +376,23 @@ def test_cloud_with_sentinel_3_is_accepted(runner, queries):
 
 
 def test_order_by_option(runner, sent):
-    args = ["-g", MAP, "-s", "20151219", "-e", "20151228", "--sentinel", "2", "--cloud", "10",
-            "-o", "cloudcoverpercentage,-beginposition", "-f", "--path", "out"]
+    args = [
+        "-g",
+        MAP,
+        "-s",
+        "20151219",
+        "-e",
+        "20151228",
+        "--sentinel",
+        "2",
+        "--cloud",
+        "10",
+        "-o",
+        "cloudcoverpercentage,-beginposition",
+        "-f",
+        "--path",
+        "out",
+    ]
     with runner.isolated_filesystem():
         result = invoke(runner, CREDENTIALS + args, "dhus-2018/test_order_by_flag.yaml")
         with open(os.path.join("out", "search_footprints.geojson")) as f:
@@ -312,8 +405,11 @@ def test_order_by_option(runner, sent):
 
 
 def test_limit_option(runner, sent):
-    result = invoke(runner, CREDENTIALS + ["-g", MAP, "-s", "20161201", "-e", "20161230", "-l", "15"],
-                    "dhus-2018/test_limit_flag.yaml")
+    result = invoke(
+        runner,
+        CREDENTIALS + ["-g", MAP, "-s", "20161201", "-e", "20161230", "-l", "15"],
+        "dhus-2018/test_limit_flag.yaml",
+    )
     assert_success(result, 15)
     assert "rows=15&" in sent[0].url
 
@@ -353,12 +449,18 @@ def test_name_search(runner):
 
 
 def test_name_search_multiple(runner):
-    result = invoke(runner, CREDENTIALS + ["--name", ",".join(S1B_NAMES)], "dhus-2018/test_name_search_multiple.yaml")
+    result = invoke(
+        runner,
+        CREDENTIALS + ["--name", ",".join(S1B_NAMES)],
+        "dhus-2018/test_name_search_multiple.yaml",
+    )
     assert_success(result, 2, "3.30 GB")
 
 
 def test_name_search_with_wildcard_and_filters(runner, queries):
-    result = invoke(runner, CREDENTIALS + ["--name", "S1A_IW*20151224*", "-g", MAP, "-s", "20151224"])
+    result = invoke(
+        runner, CREDENTIALS + ["--name", "S1A_IW*20151224*", "-g", MAP, "-s", "20151224"]
+    )
     assert_success(result, 0)
     assert queries == [
         "beginPosition:[2015-12-24T00:00:00Z TO NOW] identifier:S1A_IW*20151224* "
@@ -377,7 +479,7 @@ def test_name_search_empty_is_a_usage_error(runner, no_requests, value):
 def test_uuid(runner, sent):
     result = invoke(runner, CREDENTIALS + ["--uuid", UUID], "dhus-2018/test_uuid_search.yaml")
     assert_success(result, 1, "0.00 GB")
-    assert result.stdout.splitlines()[0] == "Product {} - {} - 127.05 KB".format(UUID, S1_NAME)
+    assert result.stdout.splitlines()[0] == f"Product {UUID} - {S1_NAME} - 127.05 KB"
     assert len(sent) == 1 and "/odata/v1/Products(" in sent[0].url
 
 
@@ -389,7 +491,11 @@ def test_uuid_ignores_search_options_with_a_warning(runner):
 
 
 def test_unknown_uuid(runner):
-    result = invoke(runner, CREDENTIALS + ["--uuid", "invalid-xyz"], "dhus-2018/test_get_product_info_bad_key.yaml")
+    result = invoke(
+        runner,
+        CREDENTIALS + ["--uuid", "invalid-xyz"],
+        "dhus-2018/test_get_product_info_bad_key.yaml",
+    )
     assert_error(result, 1, "404", "invalid-xyz")
     assert result.stdout == ""
 
@@ -402,7 +508,19 @@ def test_uuid_and_name_exclude_each_other(runner, no_requests):
 # ---------------------------------------------------------------------- footprints
 def test_footprints_file(runner, tmp_path):
     out = tmp_path / "results"
-    args = ["-g", MAP, "-s", "20151219", "-e", "20151228", "--sentinel", "2", "--footprints", "--path", str(out)]
+    args = [
+        "-g",
+        MAP,
+        "-s",
+        "20151219",
+        "-e",
+        "20151228",
+        "--sentinel",
+        "2",
+        "--footprints",
+        "--path",
+        str(out),
+    ]
     result = invoke(runner, CREDENTIALS + args, "dhus-2018/test_footprints_cli.yaml")
     ids = assert_success(result, 11)
     with open(out / "search_footprints.geojson") as f:
@@ -411,7 +529,10 @@ def test_footprints_file(runner, tmp_path):
     assert [feature["id"] for feature in collection["features"]] == ids
     first = collection["features"][0]
     assert first["geometry"]["type"] == "Polygon"
-    assert first["properties"]["title"] == "S2A_OPER_PRD_MSIL1C_PDMC_20151228T112523_R110_V20151227T142229_20151227T142229"
+    assert (
+        first["properties"]["title"]
+        == "S2A_OPER_PRD_MSIL1C_PDMC_20151228T112523_R110_V20151227T142229_20151227T142229"
+    )
     assert first["properties"]["platformname"] == "Sentinel-2"
     assert first["properties"]["beginposition"] == "2015-12-27T14:22:29"
     assert first["properties"]["size"] == "5.50 GB"
@@ -419,8 +540,11 @@ def test_footprints_file(runner, tmp_path):
 
 
 def test_footprints_of_uuid(runner, tmp_path):
-    result = invoke(runner, CREDENTIALS + ["--uuid", UUID, "-f", "--path", str(tmp_path)],
-                    "dhus-2018/test_uuid_search.yaml")
+    result = invoke(
+        runner,
+        CREDENTIALS + ["--uuid", UUID, "-f", "--path", str(tmp_path)],
+        "dhus-2018/test_uuid_search.yaml",
+    )
     assert_success(result, 1)
     with open(tmp_path / "search_footprints.geojson") as f:
         (feature,) = json.load(f)["features"]
@@ -441,7 +565,9 @@ def test_without_footprints_option_no_file_is_written(runner, tmp_path):
 
 # ---------------------------------------------------------------------- credentials
 def test_credentials_from_options(runner, sent):
-    result = invoke(runner, ["-u", "option_user", "-p", "secret", "-g", MAP], "dhus-2018/test_cli.yaml")
+    result = invoke(
+        runner, ["-u", "option_user", "-p", "secret", "-g", MAP], "dhus-2018/test_cli.yaml"
+    )
     assert_success(result, 45)
     assert basic_user(sent[0]) == "option_user"
 
@@ -460,7 +586,16 @@ def test_options_beat_environment(runner, sent, monkeypatch):
     monkeypatch.setenv("DHUS_USER", "env_user")
     monkeypatch.setenv("DHUS_PASSWORD", "env_password")
     monkeypatch.setenv("DHUS_URL", "https://example.com/dhus")
-    args = ["-u", "option_user", "-p", "secret", "--url", "https://scihub.copernicus.eu/apihub/", "-g", MAP]
+    args = [
+        "-u",
+        "option_user",
+        "-p",
+        "secret",
+        "--url",
+        "https://scihub.copernicus.eu/apihub/",
+        "-g",
+        MAP,
+    ]
     result = invoke(runner, args, "dhus-2018/test_cli.yaml")
     assert_success(result, 45)
     assert basic_user(sent[0]) == "option_user"
@@ -468,8 +603,11 @@ def test_options_beat_environment(runner, sent, monkeypatch):
 
 def test_credentials_from_netrc(runner, sent, clean_environment):
     write_netrc(clean_environment)
-    result = invoke(runner, ["-g", MAP, "--url", "https://scihub.copernicus.eu/dhus"],
-                    "dhus-2018/test_no_auth_netrc.yaml")
+    result = invoke(
+        runner,
+        ["-g", MAP, "--url", "https://scihub.copernicus.eu/dhus"],
+        "dhus-2018/test_no_auth_netrc.yaml",
+    )
     assert_success(result, 61)
     assert basic_user(sent[0]) == "netrc_user"
 
@@ -477,8 +615,11 @@ def test_credentials_from_netrc(runner, sent, clean_environment):
 def test_netrc_in_home_without_netrc_variable(runner, sent, clean_environment, monkeypatch):
     monkeypatch.delenv("NETRC")
     write_netrc(clean_environment)
-    result = invoke(runner, ["-g", MAP, "--url", "https://scihub.copernicus.eu/dhus"],
-                    "dhus-2018/test_no_auth_netrc.yaml")
+    result = invoke(
+        runner,
+        ["-g", MAP, "--url", "https://scihub.copernicus.eu/dhus"],
+        "dhus-2018/test_no_auth_netrc.yaml",
+    )
     assert_success(result, 61)
     assert basic_user(sent[0]) == "netrc_user"
 
@@ -495,8 +636,16 @@ def test_environment_beats_netrc(runner, sent, clean_environment, monkeypatch):
 def test_missing_credentials(runner, no_requests):
     result = invoke(runner, ["-g", MAP])
     assert result.stderr.startswith("Usage: ")
-    assert_error(result, 2, "-u/--user", "-p/--password", "DHUS_USER", "DHUS_PASSWORD", ".netrc",
-                 "scihub.copernicus.eu")
+    assert_error(
+        result,
+        2,
+        "-u/--user",
+        "-p/--password",
+        "DHUS_USER",
+        "DHUS_PASSWORD",
+        ".netrc",
+        "scihub.copernicus.eu",
+    )
 
 
 def test_netrc_for_another_host_is_not_enough(runner, no_requests, clean_environment):
@@ -521,10 +670,24 @@ def test_incomplete_credentials(runner, no_requests, args, env, missing):
 
 def test_wrong_credentials(runner, tmp_path):
     area = tmp_path / "area.geojson"
-    area.write_text(json.dumps({"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [0, 1], [0, 0]]]}))
-    args = ["-u", "mock_user", "-p", "hunter2-secret", "-g", str(area), "-s", "20150101", "-e", "20150102"]
-    result = invoke(runner, args, "dhus-2018/test_SentinelAPI_wrong_credentials.yaml",
-                    catch_exceptions=True)
+    area.write_text(
+        json.dumps({"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [0, 1], [0, 0]]]})
+    )
+    args = [
+        "-u",
+        "mock_user",
+        "-p",
+        "hunter2-secret",
+        "-g",
+        str(area),
+        "-s",
+        "20150101",
+        "-e",
+        "20150102",
+    ]
+    result = invoke(
+        runner, args, "dhus-2018/test_SentinelAPI_wrong_credentials.yaml", catch_exceptions=True
+    )
     assert_error(result, 1, "HTTP status 401 Unauthorized")
     assert "hunter2-secret" not in result.output
 
@@ -613,7 +776,9 @@ def test_query_keyword_duplicating_an_option(runner, no_requests, args):
 
 
 def test_date_keyword_duplicating_the_dates(runner, no_requests):
-    result = invoke(runner, CREDENTIALS + ["-s", "20150101", "-q", "beginposition=[NOW-1DAY TO NOW]"])
+    result = invoke(
+        runner, CREDENTIALS + ["-s", "20150101", "-q", "beginposition=[NOW-1DAY TO NOW]"]
+    )
     assert_error(result, 2, "duplicate")
 
 
@@ -645,13 +810,31 @@ def test_library_messages_shown_once_at_info_level(runner):
 
 
 def test_log_handler_removed_when_the_command_fails(runner):
-    result = invoke(runner, CREDENTIALS + ["--uuid", "invalid-xyz"], "dhus-2018/test_get_product_info_bad_key.yaml")
+    result = invoke(
+        runner,
+        CREDENTIALS + ["--uuid", "invalid-xyz"],
+        "dhus-2018/test_get_product_info_bad_key.yaml",
+    )
     assert_error(result, 1)
-    assert not any(isinstance(handler, cli_module._EchoHandler) for handler in logging.getLogger("sentinelsat").handlers)
+    assert not any(
+        isinstance(handler, cli_module._EchoHandler)
+        for handler in logging.getLogger("sentinelsat").handlers
+    )
 
 
 # ---------------------------------------------------------------------- downloading
-SEARCH_ARGS = CREDENTIALS + ["-g", MAP, "-s", "20151219", "-e", "20151228", "--sentinel", "2", "--cloud", "10"]
+SEARCH_ARGS = CREDENTIALS + [
+    "-g",
+    MAP,
+    "-s",
+    "20151219",
+    "-e",
+    "20151228",
+    "--sentinel",
+    "2",
+    "--cloud",
+    "10",
+]
 CLOUD_IDS = [
     "6ed0b7de-3435-43df-98bf-ad63c8d077ef",
     "37ecee60-23d8-4ec2-a65f-2de24f51d30e",
@@ -686,10 +869,12 @@ def test_download_by_uuid_writes_the_files(runner, tmp_path):
         result = runner.invoke(cli, args)
     assert result.exit_code == 0, result.output
     assert search_ids(result) == list(PRODUCTS)
-    assert "Downloaded 3 of 3 products into {}".format(out) in result.stdout
+    assert f"Downloaded 3 of 3 products into {out}" in result.stdout
     assert sorted(os.listdir(out)) == sorted(title + ".zip" for title in PRODUCTS.values())
     for title in PRODUCTS.values():
-        assert (out / (title + ".zip")).read_bytes() == (BINARY_BODIES / (title + ".zip")).read_bytes()
+        assert (out / (title + ".zip")).read_bytes() == (
+            BINARY_BODIES / (title + ".zip")
+        ).read_bytes()
 
 
 def test_download_with_a_corrupt_product(runner, tmp_path, monkeypatch):
@@ -700,7 +885,7 @@ def test_download_with_a_corrupt_product(runner, tmp_path, monkeypatch):
         result = runner.invoke(cli, args)
     assert_error(result, 1, "1 of 3 products failed", "corrupt_scenes.txt")
     assert "Downloaded 2 of 3 products" in result.stdout
-    assert (tmp_path / "corrupt_scenes.txt").read_text() == "{} : {}\n".format(bad, PRODUCTS[bad])
+    assert (tmp_path / "corrupt_scenes.txt").read_text() == f"{bad} : {PRODUCTS[bad]}\n"
     assert not (tmp_path / (PRODUCTS[bad] + ".zip")).exists()
     for product_id, title in PRODUCTS.items():
         assert (tmp_path / (title + ".zip")).exists() == (product_id != bad)
@@ -713,18 +898,28 @@ def test_download_all_products_corrupt(runner, tmp_path, monkeypatch):
         result = runner.invoke(cli, args)
     assert_error(result, 1, "checksum")
     lines = (tmp_path / "corrupt_scenes.txt").read_text().splitlines()
-    assert lines == ["{} : {}".format(product_id, title) for product_id, title in PRODUCTS.items()]
+    assert lines == [f"{product_id} : {title}" for product_id, title in PRODUCTS.items()]
 
 
 def test_download_offline_product_triggers_retrieval(runner, tmp_path):
     out = tmp_path / "out"
-    args = CREDENTIALS + ["-d", "--uuid", OFFLINE, "--path", str(out), "--url", "https://apihub.copernicus.eu/apihub"]
-    with recordings.use_cassette("dhus-2023/test_download_all_lta.yaml", allow_playback_repeats=True):
+    args = CREDENTIALS + [
+        "-d",
+        "--uuid",
+        OFFLINE,
+        "--path",
+        str(out),
+        "--url",
+        "https://apihub.copernicus.eu/apihub",
+    ]
+    with recordings.use_cassette(
+        "dhus-2023/test_download_all_lta.yaml", allow_playback_repeats=True
+    ):
         result = runner.invoke(cli, args)
     assert result.exit_code == 0, result.output
     assert "Downloaded 0 of 1 products" in result.stdout
     assert "1 products are offline" in result.stdout
-    assert "  {} - S3A_OL_2_LFR_".format(OFFLINE) in result.stdout
+    assert f"  {OFFLINE} - S3A_OL_2_LFR_" in result.stdout
     assert os.listdir(out) == []
 
 
@@ -737,13 +932,19 @@ def fake_download_all(monkeypatch):
     """
     outcome = {"failed": set(), "triggered": set(), "raise": None, "calls": []}
 
-    def download_all(self, products, directory_path=".", max_attempts=10, checksum=True, n_concurrent_dl=4):
+    def download_all(
+        self, products, directory_path=".", max_attempts=10, checksum=True, n_concurrent_dl=4
+    ):
         outcome["calls"].append((list(products), directory_path))
         if outcome["raise"] is not None:
             raise outcome["raise"]
         downloaded, triggered = {}, {}
         for product_id in products:
-            info = {"id": product_id, "title": products[product_id]["title"], "path": directory_path}
+            info = {
+                "id": product_id,
+                "title": products[product_id]["title"],
+                "path": directory_path,
+            }
             if product_id in outcome["triggered"]:
                 triggered[product_id] = info
             elif product_id not in outcome["failed"]:
@@ -760,22 +961,28 @@ def search_ids(result) -> list:
 
 def test_download_all_succeed(runner, fake_download_all, tmp_path):
     out = tmp_path / "downloads"
-    result = invoke(runner, SEARCH_ARGS + ["-d", "--path", str(out)], "dhus-2018/test_cloud_flag_url.yaml")
+    result = invoke(
+        runner, SEARCH_ARGS + ["-d", "--path", str(out)], "dhus-2018/test_cloud_flag_url.yaml"
+    )
     assert result.exit_code == 0, result.output
     assert search_ids(result) == CLOUD_IDS
     assert fake_download_all["calls"] == [(CLOUD_IDS, str(out))]
-    assert "Downloaded 3 of 3 products into {}".format(out) in result.stdout
+    assert f"Downloaded 3 of 3 products into {out}" in result.stdout
     assert not (out / "corrupt_scenes.txt").exists()
 
 
 def test_download_with_failures_and_offline_products(runner, fake_download_all, tmp_path):
     fake_download_all["failed"] = {CLOUD_IDS[2]}
     fake_download_all["triggered"] = {CLOUD_IDS[0]}
-    result = invoke(runner, SEARCH_ARGS + ["--download", "--path", str(tmp_path)], "dhus-2018/test_cloud_flag_url.yaml")
+    result = invoke(
+        runner,
+        SEARCH_ARGS + ["--download", "--path", str(tmp_path)],
+        "dhus-2018/test_cloud_flag_url.yaml",
+    )
     assert_error(result, 1, "1 of 3 products failed", "corrupt_scenes.txt")
     assert "Downloaded 1 of 3 products" in result.stdout
     assert "1 products are offline" in result.stdout and "Long Term Archive" in result.stdout
-    assert "  {} - ".format(CLOUD_IDS[0]) in result.stdout
+    assert f"  {CLOUD_IDS[0]} - " in result.stdout
     lines = (tmp_path / "corrupt_scenes.txt").read_text().splitlines()
     assert len(lines) == 1
     assert lines[0].startswith(CLOUD_IDS[2] + " : S2A_")
@@ -783,7 +990,9 @@ def test_download_with_failures_and_offline_products(runner, fake_download_all, 
 
 def test_download_offline_products_only_is_success(runner, fake_download_all, tmp_path):
     fake_download_all["triggered"] = set(CLOUD_IDS)
-    result = invoke(runner, SEARCH_ARGS + ["-d", "--path", str(tmp_path)], "dhus-2018/test_cloud_flag_url.yaml")
+    result = invoke(
+        runner, SEARCH_ARGS + ["-d", "--path", str(tmp_path)], "dhus-2018/test_cloud_flag_url.yaml"
+    )
     assert result.exit_code == 0, result.output
     assert "Downloaded 0 of 3 products" in result.stdout
     assert "3 products are offline" in result.stdout
@@ -792,7 +1001,9 @@ def test_download_offline_products_only_is_success(runner, fake_download_all, tm
 
 def test_download_everything_failed(runner, fake_download_all, tmp_path):
     fake_download_all["raise"] = SentinelAPIError("Connection reset by peer")
-    result = invoke(runner, SEARCH_ARGS + ["-d", "--path", str(tmp_path)], "dhus-2018/test_cloud_flag_url.yaml")
+    result = invoke(
+        runner, SEARCH_ARGS + ["-d", "--path", str(tmp_path)], "dhus-2018/test_cloud_flag_url.yaml"
+    )
     assert_error(result, 1, "Connection reset by peer")
     lines = (tmp_path / "corrupt_scenes.txt").read_text().splitlines()
     assert [line.split(" : ")[0] for line in lines] == CLOUD_IDS
@@ -800,22 +1011,30 @@ def test_download_everything_failed(runner, fake_download_all, tmp_path):
 
 
 def test_download_by_uuid(runner, fake_download_all, tmp_path):
-    result = invoke(runner, CREDENTIALS + ["-d", "--uuid", UUID, "--path", str(tmp_path)],
-                    "dhus-2018/test_uuid_search.yaml")
+    result = invoke(
+        runner,
+        CREDENTIALS + ["-d", "--uuid", UUID, "--path", str(tmp_path)],
+        "dhus-2018/test_uuid_search.yaml",
+    )
     assert result.exit_code == 0, result.output
     assert fake_download_all["calls"] == [([UUID], str(tmp_path))]
     assert "Downloaded 1 of 1 products" in result.stdout
 
 
 def test_download_nothing_found(runner, fake_download_all):
-    result = invoke(runner, CREDENTIALS + ["-g", MAP, "-q", "producttype=GRD,polarisationmode=HH", "-d"],
-                    "dhus-2018/test_cli.yaml")
+    result = invoke(
+        runner,
+        CREDENTIALS + ["-g", MAP, "-q", "producttype=GRD,polarisationmode=HH", "-d"],
+        "dhus-2018/test_cli.yaml",
+    )
     assert_success(result, 0)
     assert fake_download_all["calls"] == []
 
 
 def test_no_download_without_option(runner, fake_download_all, tmp_path):
-    result = invoke(runner, SEARCH_ARGS + ["--path", str(tmp_path)], "dhus-2018/test_cloud_flag_url.yaml")
+    result = invoke(
+        runner, SEARCH_ARGS + ["--path", str(tmp_path)], "dhus-2018/test_cloud_flag_url.yaml"
+    )
     assert_success(result, 3)
     assert fake_download_all["calls"] == []
 
@@ -832,7 +1051,19 @@ def test_server_error_without_message(runner, monkeypatch):
 def test_unwritable_output_path(runner, tmp_path):
     blocker = tmp_path / "a_file"
     blocker.write_text("")
-    args = ["-g", MAP, "-s", "20151219", "-e", "20151228", "--sentinel", "2", "-f", "--path", str(blocker / "sub")]
+    args = [
+        "-g",
+        MAP,
+        "-s",
+        "20151219",
+        "-e",
+        "20151228",
+        "--sentinel",
+        "2",
+        "-f",
+        "--path",
+        str(blocker / "sub"),
+    ]
     result = invoke(runner, CREDENTIALS + args, "dhus-2018/test_footprints_cli.yaml")
     assert_error(result, 1, "a_file")
 
@@ -859,14 +1090,40 @@ def assert_files_downloaded(hub, out, ids) -> None:
 
 @pytest.mark.hub
 def test_hub_sentinel2_cloud_search_and_download(runner, make_local_hub, tmp_path):
-    hub = make_local_hub(products=200, date_span=(datetime(2016, 1, 1, tzinfo=UTC), datetime(2016, 1, 31, tzinfo=UTC)))
+    hub = make_local_hub(
+        products=200,
+        date_span=(datetime(2016, 1, 1, tzinfo=UTC), datetime(2016, 1, 31, tzinfo=UTC)),
+    )
     out = tmp_path / "out"
-    args = ["-u", hub.user, "-p", hub.password, "--url", hub.url, "-g", MAP, "-s", "20160101", "-e", "20160131",
-            "--sentinel", "2", "--cloud", "40", "-d", "--path", str(out)]
+    args = [
+        "-u",
+        hub.user,
+        "-p",
+        hub.password,
+        "--url",
+        hub.url,
+        "-g",
+        MAP,
+        "-s",
+        "20160101",
+        "-e",
+        "20160131",
+        "--sentinel",
+        "2",
+        "--cloud",
+        "40",
+        "-d",
+        "--path",
+        str(out),
+    ]
     result = runner.invoke(cli, args)
     assert result.exit_code == 0, result.output
-    expected = hub_api(hub).query(geojson_to_wkt(read_geojson(MAP)), date=("20160101", "20160131"),
-                                  platformname="Sentinel-2", cloudcoverpercentage=(0, 40))
+    expected = hub_api(hub).query(
+        geojson_to_wkt(read_geojson(MAP)),
+        date=("20160101", "20160131"),
+        platformname="Sentinel-2",
+        cloudcoverpercentage=(0, 40),
+    )
     assert len(expected) > 0
     assert search_ids(result) == list(expected)
     assert all(hub.product(i).platformname == "Sentinel-2" for i in expected)
@@ -877,10 +1134,28 @@ def test_hub_sentinel2_cloud_search_and_download(runner, make_local_hub, tmp_pat
 
 @pytest.mark.hub
 def test_hub_slc_with_query_keyword_and_url(runner, make_local_hub, tmp_path):
-    hub = make_local_hub(products=400, date_span=(datetime(2015, 1, 1, tzinfo=UTC), datetime(2015, 12, 31, tzinfo=UTC)))
+    hub = make_local_hub(
+        products=400,
+        date_span=(datetime(2015, 1, 1, tzinfo=UTC), datetime(2015, 12, 31, tzinfo=UTC)),
+    )
     out = tmp_path / "out"
-    args = ["-g", MAP, "-s", "20150101", "-e", "20151231", "-d", "--producttype", "SLC",
-            "-q", "orbitdirection=Descending", "--url", hub.url, "--path", str(out)]
+    args = [
+        "-g",
+        MAP,
+        "-s",
+        "20150101",
+        "-e",
+        "20151231",
+        "-d",
+        "--producttype",
+        "SLC",
+        "-q",
+        "orbitdirection=Descending",
+        "--url",
+        hub.url,
+        "--path",
+        str(out),
+    ]
     result = runner.invoke(cli, args, env={"DHUS_USER": hub.user, "DHUS_PASSWORD": hub.password})
     assert result.exit_code == 0, result.output
     ids = search_ids(result)
@@ -896,9 +1171,13 @@ def test_hub_slc_with_query_keyword_and_url(runner, make_local_hub, tmp_path):
 def test_hub_download_by_uuid(runner, local_hub, tmp_path):
     product = local_hub.products[7]
     out = tmp_path / "out"
-    result = runner.invoke(cli, ["-d", "--uuid", product.id, "--path", str(out)], env=hub_env(local_hub))
+    result = runner.invoke(
+        cli, ["-d", "--uuid", product.id, "--path", str(out)], env=hub_env(local_hub)
+    )
     assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines()[0].startswith("Product {} - {} - ".format(product.id, product.identifier))
+    assert result.stdout.splitlines()[0].startswith(
+        f"Product {product.id} - {product.identifier} - "
+    )
     assert_files_downloaded(local_hub, out, [product.id])
 
 
@@ -906,7 +1185,9 @@ def test_hub_download_by_uuid(runner, local_hub, tmp_path):
 def test_hub_download_by_name(runner, local_hub, tmp_path):
     product = local_hub.products[3]
     out = tmp_path / "out"
-    result = runner.invoke(cli, ["-d", "--name", product.identifier, "--path", str(out)], env=hub_env(local_hub))
+    result = runner.invoke(
+        cli, ["-d", "--name", product.identifier, "--path", str(out)], env=hub_env(local_hub)
+    )
     assert result.exit_code == 0, result.output
     assert search_ids(result) == [product.id]
     assert_files_downloaded(local_hub, out, [product.id])
@@ -919,13 +1200,17 @@ def test_hub_name_wildcard_with_footprints(runner, make_local_hub, tmp_path):
     pattern = "S1A_IW*{}*".format(sample.identifier.split("_")[4][:8])
     expected = {p.id for p in hub.products if fnmatch.fnmatchcase(p.identifier, pattern)}
     out = tmp_path / "out"
-    result = runner.invoke(cli, ["--name", pattern, "--footprints", "--path", str(out)], env=hub_env(hub))
+    result = runner.invoke(
+        cli, ["--name", pattern, "--footprints", "--path", str(out)], env=hub_env(hub)
+    )
     assert result.exit_code == 0, result.output
     assert set(search_ids(result)) == expected
     with open(out / "search_footprints.geojson") as f:
         features = json.load(f)["features"]
     assert {feature["id"] for feature in features} == expected
-    assert all(fnmatch.fnmatchcase(feature["properties"]["identifier"], pattern) for feature in features)
+    assert all(
+        fnmatch.fnmatchcase(feature["properties"]["identifier"], pattern) for feature in features
+    )
     assert os.listdir(out) == ["search_footprints.geojson"]  # no download without -d
 
 
@@ -940,15 +1225,19 @@ def test_hub_corrupt_and_offline_products(runner, make_local_hub, tmp_path):
     result = runner.invoke(cli, args, env=hub_env(hub))
     assert_error(result, 1, "1 of 3 products failed", "corrupt_scenes.txt")
     assert "Downloaded 1 of 3 products" in result.stdout
-    assert "1 products are offline" in result.stdout and "  {} - ".format(offline) in result.stdout
-    assert (out / "corrupt_scenes.txt").read_text() == "{} : {}\n".format(corrupt, hub.product(corrupt).identifier)
+    assert "1 products are offline" in result.stdout and f"  {offline} - " in result.stdout
+    assert (
+        out / "corrupt_scenes.txt"
+    ).read_text() == f"{corrupt} : {hub.product(corrupt).identifier}\n"
     assert (out / hub.product(good).download_name).exists()
     assert not (out / hub.product(corrupt).download_name).exists()
 
 
 @pytest.mark.hub
 def test_hub_wrong_password(runner, local_hub):
-    result = runner.invoke(cli, ["-u", local_hub.user, "-p", "hunter2-secret", "--url", local_hub.url])
+    result = runner.invoke(
+        cli, ["-u", local_hub.user, "-p", "hunter2-secret", "--url", local_hub.url]
+    )
     assert_error(result, 1, "401")
     assert "hunter2-secret" not in result.output
 
@@ -963,7 +1252,9 @@ def test_hub_maintenance_is_a_one_line_error(runner, make_local_hub):
 
 @pytest.mark.hub
 def test_hub_credentials_from_netrc(runner, local_hub, clean_environment):
-    write_netrc(clean_environment, host="127.0.0.1", login=local_hub.user, password=local_hub.password)
+    write_netrc(
+        clean_environment, host="127.0.0.1", login=local_hub.user, password=local_hub.password
+    )
     product = local_hub.products[0]
     result = runner.invoke(cli, ["--url", local_hub.url, "--uuid", product.id])
     assert result.exit_code == 0, result.output

@@ -1,10 +1,11 @@
 """to_geojson, to_dataframe, to_geodataframe and get_products_size on recorded results."""
+
 import json
 from datetime import datetime
 
 import pytest
-
 from conftest import recordings
+
 from sentinelsat import SentinelAPI, geojson_to_wkt, read_geojson
 
 
@@ -69,7 +70,9 @@ def test_get_products_size(api, fixture_path):
     # sizes read off the recorded responses: one product of '507 MB'; 18 products of
     # 7 x 1.61 GB, 492.88 MB, 7 x 1.6 GB and 3 x 1.62 GB
     assert SentinelAPI.get_products_size(one) == round(507 / 1024, 2)
-    assert SentinelAPI.get_products_size(many) == round(7 * 1.61 + 492.88 / 1024 + 7 * 1.6 + 3 * 1.62, 2)
+    assert SentinelAPI.get_products_size(many) == round(
+        7 * 1.61 + 492.88 / 1024 + 7 * 1.6 + 3 * 1.62, 2
+    )
     assert SentinelAPI.get_products_size({}) == 0
 
 

@@ -31,6 +31,7 @@ gets a hub built from that command line, on a free port, and every mention of th
 its examples is replaced with the hub's real URL. The working directory is a fresh temporary
 directory and ``HOME`` a fresh one beside it.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -45,9 +46,9 @@ import signal
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional, Tuple
 
 import pytest
 from click.testing import CliRunner
@@ -84,19 +85,19 @@ class Block:
     page: Path
     line: int  # 1-based line of the directive
     language: str
-    options: Dict[str, str]
+    options: dict[str, str]
     text: str
 
     @property
     def where(self) -> str:
-        return "{}:{}".format(self.page.relative_to(ROOT), self.line)
+        return f"{self.page.relative_to(ROOT)}:{self.line}"
 
 
 _DIRECTIVE = re.compile(r"^(\s*)\.\. code-block::\s*(\S*)\s*$")
 _OPTION = re.compile(r"^\s+:([\w-]+):\s*(.*)$")
 
 
-def read_blocks(page: Path) -> List[Block]:
+def read_blocks(page: Path) -> list[Block]:
     """The code blocks of an RST page, in order."""
     lines = page.read_text(encoding="utf-8").splitlines()
     blocks = []
@@ -130,8 +131,8 @@ def _indent(line: str) -> int:
 class Command:
     """A command of a ``console`` block and the output shown after it."""
 
-    words: List[str]
-    expected: List[str] = field(default_factory=list)
+    words: list[str]
+    expected: list[str] = field(default_factory=list)
     text: str = ""
 
     @property
@@ -139,9 +140,9 @@ class Command:
         return any(line.startswith("Error:") for line in self.expected)
 
 
-def read_commands(block: Block) -> List[Command]:
+def read_commands(block: Block) -> list[Command]:
     """Split a console block into its commands (``$`` lines) and their shown output."""
-    commands: List[Command] = []
+    commands: list[Command] = []
     lines = block.text.splitlines()
     index = 0
     while index < len(lines):
@@ -150,28 +151,28 @@ def read_commands(block: Block) -> List[Command]:
         if line.startswith("$ "):
             text = line[2:]
             while text.endswith("\\"):
-                assert index < len(lines), "{}: unfinished command {!r}".format(block.where, text)
+                assert index < len(lines), f"{block.where}: unfinished command {text!r}"
                 text = text[:-1] + " " + lines[index].strip()
                 index += 1
             commands.append(Command(shlex.split(text), text=text))
         else:
-            assert commands, "{}: output before the first command: {!r}".format(block.where, line)
+            assert commands, f"{block.where}: output before the first command: {line!r}"
             commands[-1].expected.append(line)
-    assert commands, "{}: a console block without commands".format(block.where)
+    assert commands, f"{block.where}: a console block without commands"
     for command in commands:
         while command.expected and not command.expected[-1].strip():
             command.expected.pop()
     return commands
 
 
-def all_blocks() -> List[Block]:
+def all_blocks() -> list[Block]:
     return [block for page in PAGES for block in read_blocks(page)]
 
 
 # ---------------------------------------------------------------------- hubs of the docs
-def serve_declarations() -> Dict[int, Tuple[Block, List[str]]]:
+def serve_declarations() -> dict[int, tuple[Block, list[str]]]:
     """Port → (block, arguments of ``sentinelsat-hub serve``) for every serve command."""
-    declared: Dict[int, Tuple[Block, List[str]]] = {}
+    declared: dict[int, tuple[Block, list[str]]] = {}
     for block in all_blocks():
         if block.language != "console":
             continue
@@ -180,37 +181,39 @@ def serve_declarations() -> Dict[int, Tuple[Block, List[str]]]:
                 continue
             arguments = command.words[2:]
             port = serve_options(arguments)["port"]
-            assert port, "{}: a hub of the docs needs a fixed --port".format(block.where)
-            assert port not in declared, "{}: port {} is already used by {}".format(
-                block.where, port, declared[port][0].where
+            assert port, f"{block.where}: a hub of the docs needs a fixed --port"
+            assert port not in declared, (
+                f"{block.where}: port {port} is already used by {declared[port][0].where}"
             )
             declared[port] = (block, arguments)
     return declared
 
 
-def serve_options(arguments: List[str]) -> dict:
+def serve_options(arguments: list[str]) -> dict:
     """Parse ``sentinelsat-hub serve`` arguments as the command does."""
     with serve.make_context("serve", list(arguments)) as context:
         return dict(context.params)
 
 
 @contextlib.contextmanager
-def hubs_for(texts: List[str]) -> Iterator[Dict[str, str]]:
+def hubs_for(texts: list[str]) -> Iterator[dict[str, str]]:
     """Start the documented hubs whose URLs appear in ``texts``; yield doc URL → real URL."""
     declared = serve_declarations()
     ports = sorted({int(port) for text in texts for port in HUB_URL.findall(text)})
     with contextlib.ExitStack() as stack:
         urls = {}
         for port in ports:
-            assert port in declared, "http://127.0.0.1:{}/ is used, but no documented " \
-                "'sentinelsat-hub serve --port {}' starts it".format(port, port)
+            assert port in declared, (
+                f"http://127.0.0.1:{port}/ is used, but no documented "
+                f"'sentinelsat-hub serve --port {port}' starts it"
+            )
             options = dict(serve_options(declared[port][1]), port=0)
             hub = stack.enter_context(hub_from_options(options))
-            urls["http://127.0.0.1:{}/".format(port)] = hub.url
+            urls[f"http://127.0.0.1:{port}/"] = hub.url
         yield urls
 
 
-def substitute(text: str, urls: Dict[str, str]) -> str:
+def substitute(text: str, urls: dict[str, str]) -> str:
     for documented, real in urls.items():
         text = text.replace(documented, real)
     return text
@@ -225,7 +228,7 @@ def output_matches(expected: str, actual: str) -> bool:
     return CHECKER.check_output(expected, actual, FLAGS)
 
 
-def subprocess_env(env: Dict[str, Optional[str]]) -> Dict[str, str]:
+def subprocess_env(env: dict[str, str | None]) -> dict[str, str]:
     merged = {key: value for key, value in os.environ.items() if key not in DHUS_VARIABLES}
     for key, value in env.items():
         if value is None:
@@ -252,8 +255,8 @@ class TerminalRunner(CliRunner):
 class Shell:
     """Runs the commands of a page's console blocks, in order."""
 
-    def __init__(self, home: Path, urls: Dict[str, str]) -> None:
-        self.env: Dict[str, Optional[str]] = {name: None for name in DHUS_VARIABLES}
+    def __init__(self, home: Path, urls: dict[str, str]) -> None:
+        self.env: dict[str, str | None] = dict.fromkeys(DHUS_VARIABLES)
         self.env["HOME"] = str(home)
         self.env["NETRC"] = None
         self.urls = urls
@@ -266,17 +269,17 @@ class Shell:
             if result is None:
                 continue
             status, output = result
-            described = "{}: $ {}\n--- output ---\n{}".format(block.where, command.text, output)
+            described = f"{block.where}: $ {command.text}\n--- output ---\n{output}"
             if command.expects_error:
                 assert status != 0, described
             else:
                 assert status == 0, described
             if expected:
-                assert output_matches(expected + "\n", output), "{}\n--- expected ---\n{}".format(
-                    described, expected
+                assert output_matches(expected + "\n", output), (
+                    f"{described}\n--- expected ---\n{expected}"
                 )
 
-    def execute(self, words: List[str], block: Block) -> Optional[Tuple[int, str]]:
+    def execute(self, words: list[str], block: Block) -> tuple[int, str] | None:
         """Run one command; ``None`` for commands that are not run."""
         program = words[0]
         if program == "export":
@@ -297,20 +300,24 @@ class Shell:
             return None  # a declaration of the hub the page's examples use
         if words[:2] == ["sentinelsat-hub", "run"]:
             separator = words.index("--") if "--" in words else None
-            assert separator is not None, "{}: write 'sentinelsat-hub run ... -- COMMAND'".format(block.where)
-            inner = words[separator + 1:]
+            assert separator is not None, (
+                f"{block.where}: write 'sentinelsat-hub run ... -- COMMAND'"
+            )
+            inner = words[separator + 1 :]
             if inner[0] == "sentinelsat":
                 inner = [sys.executable, "-m", "sentinelsat"] + inner[1:]
             return self.subprocess(
-                [sys.executable, "-m", "sentinelsat.testing"] + words[1:separator + 1] + inner
+                [sys.executable, "-m", "sentinelsat.testing"] + words[1 : separator + 1] + inner
             )
         if tuple(words) == TEST_SUITE or any(tuple(words[: len(skip)]) == skip for skip in NOT_RUN):
             return None
         if words[:3] == ["python", "-m", "pytest"]:
             return self.subprocess([sys.executable] + words[1:])
-        raise AssertionError("{}: the tests do not know how to run {!r}".format(block.where, " ".join(words)))
+        raise AssertionError(
+            "{}: the tests do not know how to run {!r}".format(block.where, " ".join(words))
+        )
 
-    def subprocess(self, arguments: List[str]) -> Tuple[int, str]:
+    def subprocess(self, arguments: list[str]) -> tuple[int, str]:
         completed = subprocess.run(
             arguments, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
             env=subprocess_env(self.env), timeout=120,
@@ -318,12 +325,12 @@ class Shell:
         return completed.returncode, completed.stdout
 
 
-def write_files(blocks: List[Block], workdir: Path, home: Path) -> None:
+def write_files(blocks: list[Block], workdir: Path, home: Path) -> None:
     for block in blocks:
         name = block.options.get("caption")
         if not name:
             continue
-        assert block.language != "console", "{}: a console block cannot be a file".format(block.where)
+        assert block.language != "console", f"{block.where}: a console block cannot be a file"
         path = home / name[2:] if name.startswith("~/") else workdir / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(block.text, encoding="utf-8")
@@ -332,9 +339,11 @@ def write_files(blocks: List[Block], workdir: Path, home: Path) -> None:
 
 
 def run_pycon(block: Block, text: str, namespace: dict) -> None:
-    test = doctest.DocTestParser().get_doctest(text, namespace, block.where, str(block.page), block.line)
+    test = doctest.DocTestParser().get_doctest(
+        text, namespace, block.where, str(block.page), block.line
+    )
     runner = doctest.DocTestRunner(optionflags=FLAGS)
-    report: List[str] = []
+    report: list[str] = []
     runner.run(test, out=report.append, clear_globs=False)
     namespace.update(test.globs)  # the DocTest worked on a copy
     assert runner.failures == 0, "".join(report)
@@ -358,7 +367,11 @@ def restored_logging() -> Iterator[None]:
 def run_page(page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> int:
     """Run every example of a page; return the number of blocks run."""
     blocks = read_blocks(page)
-    runnable = [block for block in blocks if block.language in RUN_LANGUAGES and "caption" not in block.options]
+    runnable = [
+        block
+        for block in blocks
+        if block.language in RUN_LANGUAGES and "caption" not in block.options
+    ]
     workdir, home = tmp_path / "work", tmp_path / "home"
     workdir.mkdir()
     home.mkdir()
@@ -398,8 +411,8 @@ def test_examples_of_the_page_run_against_the_local_hub(page, tmp_path, monkeypa
 
 def test_every_code_block_has_a_known_language():
     for block in all_blocks():
-        assert block.language in RUN_LANGUAGES | OTHER_LANGUAGES, "{}: unknown language {!r}".format(
-            block.where, block.language
+        assert block.language in RUN_LANGUAGES | OTHER_LANGUAGES, (
+            f"{block.where}: unknown language {block.language!r}"
         )
 
 
@@ -408,11 +421,11 @@ def test_code_is_only_in_code_blocks(page):
     # plain literal blocks (``::``) and other code directives would escape the tests
     for number, line in enumerate(page.read_text(encoding="utf-8").splitlines(), 1):
         stripped = line.strip()
-        assert not re.match(r"\.\. (code|sourcecode|literalinclude|doctest|testcode)::", stripped), (
-            "{}:{}: use '.. code-block::'".format(page.name, number)
-        )
+        assert not re.match(
+            r"\.\. (code|sourcecode|literalinclude|doctest|testcode)::", stripped
+        ), f"{page.name}:{number}: use '.. code-block::'"
         assert not (stripped.endswith("::") and not stripped.startswith("..")), (
-            "{}:{}: a literal block; use '.. code-block::' so that it is tested".format(page.name, number)
+            f"{page.name}:{number}: a literal block; use '.. code-block::' so that it is tested"
         )
 
 
@@ -424,7 +437,11 @@ def test_reading_blocks_and_commands(tmp_path):
         "      x = 1\n\n      y = 2\n\n  back\n"
     )  # fmt: skip
     console, python = read_blocks(page)
-    assert (console.language, console.line, console.options) == ("console", 3, {"caption": "ignored"})
+    assert (console.language, console.line, console.options) == (
+        "console",
+        3,
+        {"caption": "ignored"},
+    )
     first, second = read_commands(console)
     assert first.words == ["sentinelsat", "--name", "A B", "--limit", "2"]
     assert first.expected == ["Found ..."] and not first.expects_error
@@ -478,8 +495,8 @@ _DOC_OPTION = re.compile(r"^\.\. option:: (.+)$")
 _DOC_PROGRAM = re.compile(r"^\.\. program:: (.+)$")
 
 
-@functools.lru_cache(maxsize=None)
-def help_output(arguments: Tuple[str, ...]) -> str:
+@functools.cache
+def help_output(arguments: tuple[str, ...]) -> str:
     """``python -m ARGUMENTS --help``, as a user would see it."""
     result = subprocess.run(
         [sys.executable, "-m", *arguments, "--help"], capture_output=True, text=True,
@@ -489,7 +506,7 @@ def help_output(arguments: Tuple[str, ...]) -> str:
     return result.stdout
 
 
-def help_options(arguments: List[str]) -> List[frozenset]:
+def help_options(arguments: list[str]) -> list[frozenset]:
     """The option names of a command's ``--help`` output, one set per option."""
     section = help_output(tuple(arguments)).split("\nOptions:\n", 1)[1]
     options = []
@@ -500,7 +517,7 @@ def help_options(arguments: List[str]) -> List[frozenset]:
     return options
 
 
-def documented_options(program: str) -> List[frozenset]:
+def documented_options(program: str) -> list[frozenset]:
     """The option names documented with ``.. option::`` after ``.. program:: PROGRAM``."""
     options, current = [], None
     for page in PAGES:
@@ -526,13 +543,19 @@ def test_the_documented_options_are_those_of_the_help(program, module):
     assert len(from_docs) == len(set(from_docs)), "an option is documented twice"
     missing = set(from_help) - set(from_docs)
     unknown = set(from_docs) - set(from_help)
-    assert not missing, "options of '{} --help' missing from the docs: {}".format(program, sorted(map(sorted, missing)))
-    assert not unknown, "documented options that '{}' does not have: {}".format(program, sorted(map(sorted, unknown)))
+    assert not missing, (
+        f"options of '{program} --help' missing from the docs: {sorted(map(sorted, missing))}"
+    )
+    assert not unknown, (
+        f"documented options that '{program}' does not have: {sorted(map(sorted, unknown))}"
+    )
 
 
 def test_option_parsing_of_the_help_and_the_docs(tmp_path):
     assert frozenset({"-u", "--user"}) in help_options(["sentinelsat"])
-    assert frozenset({"--max-concurrent-downloads"}) in help_options(["sentinelsat.testing", "serve"])
+    assert frozenset({"--max-concurrent-downloads"}) in help_options(
+        ["sentinelsat.testing", "serve"]
+    )
     assert frozenset({"-g", "--geometry"}) in documented_options("sentinelsat")
     assert documented_options("no-such-program") == []
 
@@ -550,7 +573,7 @@ def test_the_documentation_builds_without_warnings(tmp_path):
 
 
 # ---------------------------------------------------------------------- README, changelog, reference
-def rst_problems(text: str) -> List[str]:
+def rst_problems(text: str) -> list[str]:
     """Warnings and errors of docutils on a reStructuredText document."""
     import docutils.core
     import docutils.utils
@@ -578,7 +601,9 @@ def test_rst_checks_find_problems():
 def test_the_long_description_renders_on_pypi():
     readme_renderer = pytest.importorskip("readme_renderer.rst")
     # setup.cfg: long_description = file: README.rst, CHANGELOG.rst (joined by a newline)
-    text = "\n".join((ROOT / name).read_text(encoding="utf-8") for name in ("README.rst", "CHANGELOG.rst"))
+    text = "\n".join(
+        (ROOT / name).read_text(encoding="utf-8") for name in ("README.rst", "CHANGELOG.rst")
+    )
     stream = io.StringIO()
     assert readme_renderer.render(text, stream=stream) is not None, stream.getvalue()
     assert "long_description = file: README.rst, CHANGELOG.rst" in (ROOT / "setup.cfg").read_text()
@@ -594,14 +619,20 @@ def test_the_reference_documents_the_public_api():
     import sentinelsat.testing
 
     reference = (DOCS / "reference.rst").read_text(encoding="utf-8")
-    documented = set(re.findall(r"^\.\. auto(?:class|function|exception|data):: (\S+)", reference, re.MULTILINE))
+    documented = set(
+        re.findall(r"^\.\. auto(?:class|function|exception|data):: (\S+)", reference, re.MULTILINE)
+    )
     public = {name for name in sentinelsat.__all__ if name != "__version__"}
     assert public <= documented
     assert {"sentinelsat.testing.LocalHub", "sentinelsat.testing.Faults"} <= documented
     methods = {name for name in vars(SentinelAPI) if not name.startswith("_")} - {
-        "page_size", "query_concurrency", "retry_backoff"
+        "page_size",
+        "query_concurrency",
+        "retry_backoff",
     }
-    assert methods <= set(re.findall(r"`~?sentinelsat\.SentinelAPI\.(\w+)`", _all_docs_text())) | {"query_raw"}
+    assert methods <= set(re.findall(r"`~?sentinelsat\.SentinelAPI\.(\w+)`", _all_docs_text())) | {
+        "query_raw"
+    }
 
 
 def _all_docs_text() -> str:

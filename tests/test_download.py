@@ -1,10 +1,11 @@
 """Product metadata and downloads against recorded exchanges (vcrpy replay)."""
+
 import hashlib
 import os
 
 import pytest
-
 from conftest import BINARY_BODIES, record_requests, recordings, replay_api
+
 from sentinelsat import InvalidChecksumError, SentinelAPI, SentinelAPIError
 
 # three real products of the 2018 recordings, their files kept in tests/fixtures/cassettes/data
@@ -38,16 +39,19 @@ def test_get_product_odata_requests(api, sent):
     assert {key: full[key] for key in short} == short
 
 
-@pytest.mark.parametrize("cassette, product_id", [
-    ("dhus-2018/test_get_product_info_bad_key.yaml", "invalid-xyz"),
-    ("dhus-2018/test_download_invalid_id.yaml", "f30b2a6a-b0c1-49f1-INVALID-e10c3cf06101"),
-])
+@pytest.mark.parametrize(
+    "cassette, product_id",
+    [
+        ("dhus-2018/test_get_product_info_bad_key.yaml", "invalid-xyz"),
+        ("dhus-2018/test_download_invalid_id.yaml", "f30b2a6a-b0c1-49f1-INVALID-e10c3cf06101"),
+    ],
+)
 def test_unknown_product(api, cassette, product_id):
     with recordings.use_cassette(cassette):
         with pytest.raises(SentinelAPIError, match="No product with id") as error:
             api.get_product_odata(product_id)
     assert error.value.response.status_code == 404
-    assert "Invalid key ({})".format(product_id) in str(error.value)
+    assert f"Invalid key ({product_id})" in str(error.value)
 
 
 def test_download_invalid_id(api, tmp_path):
@@ -58,7 +62,9 @@ def test_download_invalid_id(api, tmp_path):
 
 
 def test_download_writes_verified_file(api, sent, tmp_path):
-    with recordings.use_cassette("dhus-2018/test_download_single.yaml", allow_playback_repeats=True):
+    with recordings.use_cassette(
+        "dhus-2018/test_download_single.yaml", allow_playback_repeats=True
+    ):
         info = api.download(SINGLE, str(tmp_path))
     path = tmp_path / (PRODUCTS[SINGLE] + ".zip")
     assert info["path"] == str(path)
@@ -71,7 +77,9 @@ def test_download_writes_verified_file(api, sent, tmp_path):
 
 def test_complete_file_is_not_downloaded_again(api, sent, tmp_path):
     (tmp_path / (PRODUCTS[SINGLE] + ".zip")).write_bytes(original(SINGLE))
-    with recordings.use_cassette("dhus-2018/test_download_single.yaml", allow_playback_repeats=True):
+    with recordings.use_cassette(
+        "dhus-2018/test_download_single.yaml", allow_playback_repeats=True
+    ):
         info = api.download(SINGLE, str(tmp_path))
     assert info["downloaded_bytes"] == 0
     assert downloads(sent) == []
@@ -80,7 +88,9 @@ def test_complete_file_is_not_downloaded_again(api, sent, tmp_path):
 def test_wrong_file_under_final_name_is_replaced(api, tmp_path):
     path = tmp_path / (PRODUCTS[SINGLE] + ".zip")
     path.write_bytes(b"x" * len(original(SINGLE)))
-    with recordings.use_cassette("dhus-2018/test_download_single.yaml", allow_playback_repeats=True):
+    with recordings.use_cassette(
+        "dhus-2018/test_download_single.yaml", allow_playback_repeats=True
+    ):
         info = api.download(SINGLE, str(tmp_path))
     assert info["downloaded_bytes"] == len(original(SINGLE))
     assert path.read_bytes() == original(SINGLE)
@@ -133,7 +143,9 @@ def test_checksum_mismatch(api, tmp_path, monkeypatch):
         return dict(real(self, product_id, full), md5="0" * 32)
 
     monkeypatch.setattr(SentinelAPI, "get_product_odata", wrong_md5)
-    with recordings.use_cassette("dhus-2018/test_download_single.yaml", allow_playback_repeats=True):
+    with recordings.use_cassette(
+        "dhus-2018/test_download_single.yaml", allow_playback_repeats=True
+    ):
         with pytest.raises(InvalidChecksumError, match="does not match"):
             api.download(SINGLE, str(tmp_path))
         assert os.listdir(tmp_path) == []  # neither a final nor a partial file
@@ -165,7 +177,9 @@ def test_download_triggers_offline_product(tmp_path, capsys):
     api = replay_api("https://apihub.copernicus.eu/apihub/")
     sent = record_requests(api)
     offline = "0cbef871-b908-4410-a197-af0888ad048c"
-    with recordings.use_cassette("dhus-2023/test_download_all_lta.yaml", allow_playback_repeats=True):
+    with recordings.use_cassette(
+        "dhus-2023/test_download_all_lta.yaml", allow_playback_repeats=True
+    ):
         info = api.download(offline, str(tmp_path))
         downloaded, triggered, failed = api.download_all([offline], str(tmp_path))
     assert info["path"] is None and info["Online"] is False
@@ -221,7 +235,7 @@ def test_check_files_by_paths_finds_corrupt_and_missing(api, product_files, tmp_
 
 
 def test_check_files_delete(api, product_files, tmp_path):
-    corrupt_id = list(PRODUCTS)[0]
+    corrupt_id = next(iter(PRODUCTS))
     with open(product_files[corrupt_id], "ab") as f:
         f.write(b"trailing")
     with recordings.use_cassette("dhus-2018/test_check_existing.yaml", allow_playback_repeats=True):
@@ -238,7 +252,9 @@ def test_check_files_shows_checksumming_progress(product_files, tmp_path, capsys
     assert "checksumming" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("kwargs", [{}, {"ids": ["x"]}, {"paths": ["a"], "ids": ["x"], "directory": "."}])
+@pytest.mark.parametrize(
+    "kwargs", [{}, {"ids": ["x"]}, {"paths": ["a"], "ids": ["x"], "directory": "."}]
+)
 def test_check_files_arguments(api, kwargs):
     with pytest.raises(ValueError):
         api.check_files(**kwargs)
@@ -248,10 +264,12 @@ def test_check_files_splits_many_names_into_short_queries():
     from sentinelsat.integrity import _name_batches
     from sentinelsat.query import check_query_length
 
-    names = ["S2A_MSIL1C_20170205T105221_N0204_R051_T31TCF_{:015d}".format(i) for i in range(300)]
+    names = [f"S2A_MSIL1C_20170205T105221_N0204_R051_T31TCF_{i:015d}" for i in range(300)]
     batches = list(_name_batches(names))
     assert len(batches) > 1
     assert [name for batch in batches for name in batch] == names
     assert all(check_query_length(" OR ".join(batch)) <= 0.9 for batch in batches)
     # each batch is full: one more name would have crossed the bound
-    assert all(check_query_length(" OR ".join(a + b[:1])) > 0.9 for a, b in zip(batches, batches[1:]))
+    assert all(
+        check_query_length(" OR ".join(a + b[:1])) > 0.9 for a, b in zip(batches, batches[1:])
+    )

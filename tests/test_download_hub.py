@@ -5,6 +5,7 @@ file names, Ctrl-C during ``download_all``, the long term archive, the server's 
 concurrent downloads, ``check_files`` and memory use on a large product. Every test asserts
 the bytes on disk against the hub's true content and the transfers against its request log.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -40,8 +41,13 @@ def content(hub, product_id) -> bytes:
 
 
 def value_gets(hub, product_id=None) -> list:
-    return [r for r in hub.request_log if r.method == "GET" and r.path.endswith("/$value")
-            and (product_id is None or "('{}')".format(product_id) in r.path)]
+    return [
+        r
+        for r in hub.request_log
+        if r.method == "GET"
+        and r.path.endswith("/$value")
+        and (product_id is None or f"('{product_id}')" in r.path)
+    ]
 
 
 def wait_until(predicate, timeout=10.0) -> bool:
@@ -85,7 +91,11 @@ def test_download_writes_the_verified_product(make_local_hub, tmp_path):
     info = client(hub).download(product.id, str(tmp_path))
     assert info["path"] == str(final_path(tmp_path, product))
     assert final_path(tmp_path, product).read_bytes() == content(hub, product.id)
-    assert (info["id"], info["size"], info["md5"].lower()) == (product.id, product.size, product.md5)
+    assert (info["id"], info["size"], info["md5"].lower()) == (
+        product.id,
+        product.size,
+        product.md5,
+    )
     assert info["downloaded_bytes"] == product.size
     assert os.listdir(tmp_path) == [product.download_name]
     again = client(hub).download(product.id, str(tmp_path))
@@ -170,7 +180,9 @@ def test_download_all_ten_products_one_corrupted(make_local_hub, tmp_path):
     products = hub.products[:10]
     bad = products[6]
     hub.faults.corrupt = [bad.id]
-    downloaded, triggered, failed = client(hub).download_all([p.id for p in products], str(tmp_path), max_attempts=3)
+    downloaded, triggered, failed = client(hub).download_all(
+        [p.id for p in products], str(tmp_path), max_attempts=3
+    )
     assert sorted(downloaded) == sorted(p.id for p in products if p is not bad)
     assert (triggered, failed) == ({}, {bad.id})
     assert assert_nothing_corrupt(hub, tmp_path) == {"final": set(downloaded), "partial": set()}
@@ -191,13 +203,28 @@ def test_product_with_another_extension_than_zip(make_local_hub, tmp_path):
     hub.faults.drop_after = 60_000  # and resumed from its .nc.incomplete file
     downloaded, _, failed = api.download_all([p.id for p in products], str(tmp_path))
     assert failed == set() and downloaded[products[1].id]["path"].endswith(".nc")
-    assert [r.range for r in value_gets(hub, products[1].id)] == [None, "bytes=60000-", "bytes=120000-"]
-    assert assert_nothing_corrupt(hub, tmp_path) == {"final": {p.id for p in products}, "partial": set()}
+    assert [r.range for r in value_gets(hub, products[1].id)] == [
+        None,
+        "bytes=60000-",
+        "bytes=120000-",
+    ]
+    assert assert_nothing_corrupt(hub, tmp_path) == {
+        "final": {p.id for p in products},
+        "partial": set(),
+    }
 
 
 # ---------------------------------------------------------------------------- hostile names
-HOSTILE_FILENAMES = ["../../escaped.zip", "/tmp/absolute.zip", "..", "../", "sub/dir/x.zip",
-                     "a\x01b\x1f.zip", "..\\..\\windows.zip", ".hidden"]
+HOSTILE_FILENAMES = [
+    "../../escaped.zip",
+    "/tmp/absolute.zip",
+    "..",
+    "../",
+    "sub/dir/x.zip",
+    "a\x01b\x1f.zip",
+    "..\\..\\windows.zip",
+    ".hidden",
+]
 
 
 @pytest.mark.parametrize("filename", HOSTILE_FILENAMES)
@@ -211,23 +238,33 @@ def test_malicious_filename_stays_in_the_directory(make_local_hub, tmp_path, fil
     assert not any(ord(c) < 32 for c in entry)
     assert info["path"] == str(target / entry)
     assert (target / entry).read_bytes() == content(hub, product.id)
-    written = [os.path.relpath(os.path.join(d, f), tmp_path) for d, _, fs in os.walk(tmp_path) for f in fs]
+    written = [
+        os.path.relpath(os.path.join(d, f), tmp_path) for d, _, fs in os.walk(tmp_path) for f in fs
+    ]
     assert written == [os.path.join("a", "b", "target", entry)]
 
 
-@pytest.mark.parametrize("title", ["../../escaped", "/etc/passwd", "..", "a/../../b", "x\x00y", "\x1b[2Jcls", ""])
+@pytest.mark.parametrize(
+    "title", ["../../escaped", "/etc/passwd", "..", "a/../../b", "x\x00y", "\x1b[2Jcls", ""]
+)
 def test_malicious_title_stays_in_the_directory(make_local_hub, tmp_path, monkeypatch, title):
     hub = make_local_hub(products=2, product_size=30_000)
     product = hub.products[0]
     real = SentinelAPI.get_product_odata
-    monkeypatch.setattr(SentinelAPI, "get_product_odata", lambda self, i, full=False: dict(real(self, i, full), title=title))
+    monkeypatch.setattr(
+        SentinelAPI,
+        "get_product_odata",
+        lambda self, i, full=False: dict(real(self, i, full), title=title),
+    )
     target = tmp_path / "a" / "target"
     info = client(hub).download(product.id, str(target))
     [entry] = os.listdir(target)
     assert info["path"] == str(target / entry)
     assert not entry.startswith(".") and not any(ord(c) < 32 for c in entry)
     assert (target / entry).read_bytes() == content(hub, product.id)
-    written = [os.path.relpath(os.path.join(d, f), tmp_path) for d, _, fs in os.walk(tmp_path) for f in fs]
+    written = [
+        os.path.relpath(os.path.join(d, f), tmp_path) for d, _, fs in os.walk(tmp_path) for f in fs
+    ]
     assert written == [os.path.join("a", "target", entry)]
 
 
@@ -274,17 +311,28 @@ def test_ctrl_c_during_download_all_keeps_resumable_partial_files(make_local_hub
     hub.clear_log()
     downloaded, _, failed = client(hub).download_all([p.id for p in products], str(tmp_path))
     assert failed == set() and len(downloaded) == 4
-    assert assert_nothing_corrupt(hub, tmp_path) == {"final": {p.id for p in products}, "partial": set()}
+    assert assert_nothing_corrupt(hub, tmp_path) == {
+        "final": {p.id for p in products},
+        "partial": set(),
+    }
     assert downloaded[products[0].id]["downloaded_bytes"] == 0
     for product_id, size in kept.items():
         [get] = value_gets(hub, product_id)
-        assert get.range == "bytes={}-".format(size)  # resumed, only the missing bytes sent
-        assert get.bytes_sent == downloaded[product_id]["downloaded_bytes"] == hub.product(product_id).size - size
+        assert get.range == f"bytes={size}-"  # resumed, only the missing bytes sent
+        assert (
+            get.bytes_sent
+            == downloaded[product_id]["downloaded_bytes"]
+            == hub.product(product_id).size - size
+        )
 
 
 # ---------------------------------------------------------------------------- long term archive
-def test_offline_products_are_triggered_quota_refused_and_downloaded_later(make_local_hub, tmp_path):
-    hub = make_local_hub(products=3, product_size=40_000, offline_share=1.0, lta_delay=0.3, lta_quota=1)
+def test_offline_products_are_triggered_quota_refused_and_downloaded_later(
+    make_local_hub, tmp_path
+):
+    hub = make_local_hub(
+        products=3, product_size=40_000, offline_share=1.0, lta_delay=0.3, lta_quota=1
+    )
     first, second = hub.products[:2]
     api = client(hub)
     info = api.download(first.id, str(tmp_path))
@@ -307,22 +355,30 @@ def test_download_all_does_not_retry_a_quota_refusal(make_local_hub, tmp_path):
     hub = make_local_hub(products=3, product_size=40_000, lta_quota=0)
     offline, online = hub.products[:2]
     hub.set_online(offline.id, False)
-    downloaded, triggered, failed = client(hub).download_all([offline.id, online.id], str(tmp_path), max_attempts=5)
+    downloaded, triggered, failed = client(hub).download_all(
+        [offline.id, online.id], str(tmp_path), max_attempts=5
+    )
     assert (list(downloaded), triggered, failed) == ([online.id], {}, {offline.id})
     assert len(value_gets(hub, offline.id)) == 1
 
 
 # ---------------------------------------------------------------------------- server limits
 def test_concurrent_download_limit_waits_and_finishes(make_local_hub, tmp_path):
-    hub = make_local_hub(products=5, product_size=200_000, max_concurrent_downloads=1, bandwidth=2_000_000)
+    hub = make_local_hub(
+        products=5, product_size=200_000, max_concurrent_downloads=1, bandwidth=2_000_000
+    )
     products = hub.products[:4]
-    downloaded, triggered, failed = client(hub).download_all([p.id for p in products], str(tmp_path), n_concurrent_dl=4)
+    downloaded, triggered, failed = client(hub).download_all(
+        [p.id for p in products], str(tmp_path), n_concurrent_dl=4
+    )
     assert len(downloaded) == 4 and (triggered, failed) == ({}, set())
     assert assert_nothing_corrupt(hub, tmp_path)["final"] == {p.id for p in products}
     refused = [r for r in value_gets(hub) if r.status == 403]
     assert refused  # the hub did refuse: more downloads were asked for than allowed
     for product in products:  # ...and each product was then transferred exactly once
-        assert [r.bytes_sent for r in value_gets(hub, product.id) if r.status == 200] == [product.size]
+        assert [r.bytes_sent for r in value_gets(hub, product.id) if r.status == 200] == [
+            product.size
+        ]
 
 
 # ---------------------------------------------------------------------------- check_files
@@ -345,10 +401,14 @@ def test_check_files_against_the_hub(make_local_hub, tmp_path):
     assert {k: [i["id"] for i in v] for k, v in by_ids.items()} == {path[i]: [i] for i in bad}
     existing = [path[p.id] for p in products if p is not missing]
     by_paths = api.check_files(paths=existing)
-    assert {k: [i["id"] for i in v] for k, v in by_paths.items()} == {path[i]: [i] for i in (flipped.id, truncated.id)}
+    assert {k: [i["id"] for i in v] for k, v in by_paths.items()} == {
+        path[i]: [i] for i in (flipped.id, truncated.id)
+    }
 
     api.check_files(ids=[p.id for p in products], directory=str(tmp_path), delete=True)
-    assert sorted(os.listdir(tmp_path)) == sorted(final_path(tmp_path, p).name for p in (good, products[4]))
+    assert sorted(os.listdir(tmp_path)) == sorted(
+        final_path(tmp_path, p).name for p in (good, products[4])
+    )
     api.download_all([p.id for p in products], str(tmp_path))
     assert api.check_files(ids=[p.id for p in products], directory=str(tmp_path)) == {}
     assert assert_nothing_corrupt(hub, tmp_path)["final"] == {p.id for p in products}
@@ -376,13 +436,20 @@ def test_memory_stays_flat_while_downloading_a_large_product(make_local_hub, tmp
     assert product.md5  # computed here, not while the child waits for the metadata
     env = dict(os.environ, PYTHONPATH=str(REPO))
     code = textwrap.dedent(LARGE_DOWNLOAD)
-    run = subprocess.run([sys.executable, "-c", code, hub.url, hub.user, hub.password, product.id, str(tmp_path)],
-                         capture_output=True, text=True, env=env, timeout=110)
+    run = subprocess.run(
+        [sys.executable, "-c", code, hub.url, hub.user, hub.password, product.id, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=110,
+    )
     assert run.returncode == 0, run.stderr
     report = json.loads(run.stdout)
     assert report["bytes"] == size
     growth_mib = (report["peak_kib"] - report["before_kib"]) / 1024
-    assert growth_mib < 64, "peak memory grew by {:.0f} MiB for a {} MiB download".format(growth_mib, size >> 20)
+    assert growth_mib < 64, (
+        f"peak memory grew by {growth_mib:.0f} MiB for a {size >> 20} MiB download"
+    )
     path = final_path(tmp_path, product)
     assert path.stat().st_size == size
     digest = hashlib.md5()
@@ -409,7 +476,9 @@ def test_download_progress_bar_shows_product_and_resumed_offset(make_local_hub, 
     [bar] = [kwargs for kwargs in bars if kwargs.get("desc") == product.identifier]
     assert (bar["total"], bar["initial"], bar["unit"]) == (product.size, kept, "B")
     err = capsys.readouterr().err
-    assert product.identifier in err and "117k/293k" in err  # starts at the kept 120,000 of 300,000 bytes
+    assert (
+        product.identifier in err and "117k/293k" in err
+    )  # starts at the kept 120,000 of 300,000 bytes
     assert final_path(tmp_path, product).read_bytes() == content(hub, product.id)
 
 

@@ -1,4 +1,5 @@
 """GeoJSON reading and conversion to the compact WKT the server expects."""
+
 import json
 
 import pytest
@@ -44,7 +45,8 @@ def test_other_geometries():
 
 
 @pytest.mark.parametrize(
-    "name, bad_value", [("map_boundaries_lat.geojson", "-266.269"), ("map_boundaries_lon.geojson", "90.703")]
+    "name, bad_value",
+    [("map_boundaries_lat.geojson", "-266.269"), ("map_boundaries_lon.geojson", "90.703")],
 )
 def test_coordinates_out_of_bounds(fixture_path, name, bad_value):
     with pytest.raises(ValueError, match="out of bounds") as error:

@@ -1,5 +1,6 @@
 """The library against the local hub: searches compared with filtering the catalogue in Python,
 paging, counting, OData metadata and the README's demo command."""
+
 import os
 import re
 import shlex
@@ -9,8 +10,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 import shapely.wkt
-
 from conftest import FIXTURES
+
 from sentinelsat import SentinelAPI, SentinelAPIError, geojson_to_wkt, read_geojson
 from sentinelsat.testing import LocalHub
 
@@ -41,36 +42,51 @@ def catalogue(hub, predicate):
 def test_area_date_and_keywords(hub, api):
     area = shapely.wkt.loads(AOI)
     start, end = datetime(2020, 1, 10), datetime(2020, 2, 10)
-    found = api.query(AOI, date=(start, end), platformname="Sentinel-2", cloudcoverpercentage=(0, 30))
-    expected = catalogue(hub, lambda p: (
-        p.platformname == "Sentinel-2"
-        and 0 <= p.attributes["cloudcoverpercentage"] <= 30
-        and start <= naive(p.beginposition) <= end
-        and shapely.wkt.loads(p.footprint).intersects(area)
-    ))
+    found = api.query(
+        AOI, date=(start, end), platformname="Sentinel-2", cloudcoverpercentage=(0, 30)
+    )
+    expected = catalogue(
+        hub,
+        lambda p: (
+            p.platformname == "Sentinel-2"
+            and 0 <= p.attributes["cloudcoverpercentage"] <= 30
+            and start <= naive(p.beginposition) <= end
+            and shapely.wkt.loads(p.footprint).intersects(area)
+        ),
+    )
     assert expected, "the hub should have matching products"
     assert set(found) == expected
     for product_id, attributes in found.items():
         product = hub.product(product_id)
         assert attributes["title"] == product.identifier
         assert attributes["beginposition"] == naive(product.beginposition)
-        assert attributes["cloudcoverpercentage"] == pytest.approx(product.attributes["cloudcoverpercentage"])
+        assert attributes["cloudcoverpercentage"] == pytest.approx(
+            product.attributes["cloudcoverpercentage"]
+        )
 
 
 @pytest.mark.parametrize("relation", ["Intersects", "Contains", "IsWithin"])
 def test_area_relations(hub, api, relation):
     area = shapely.wkt.loads("POLYGON((-70 -12,-70 5,-50 5,-50 -12,-70 -12))")
-    test = {"Intersects": area.intersects, "Contains": lambda g: g.contains(area), "IsWithin": area.contains}[relation]
+    test = {
+        "Intersects": area.intersects,
+        "Contains": lambda g: g.contains(area),
+        "IsWithin": area.contains,
+    }[relation]
     found = api.query(area.wkt, area_relation=relation)
     assert set(found) == catalogue(hub, lambda p: test(shapely.wkt.loads(p.footprint)))
 
 
 def test_product_type_and_orbit_range(hub, api):
     found = api.query(producttype="GRD", relativeorbitnumber=(10, 80), orbitdirection="ASCENDING")
-    expected = catalogue(hub, lambda p: (
-        p.producttype == "GRD" and 10 <= p.attributes["relativeorbitnumber"] <= 80
-        and p.attributes["orbitdirection"].upper() == "ASCENDING"
-    ))
+    expected = catalogue(
+        hub,
+        lambda p: (
+            p.producttype == "GRD"
+            and 10 <= p.attributes["relativeorbitnumber"] <= 80
+            and p.attributes["orbitdirection"].upper() == "ASCENDING"
+        ),
+    )
     assert expected and set(found) == expected
 
 
@@ -89,8 +105,10 @@ def test_paging_and_order(hub, api):
     assert dates == sorted(dates, reverse=True)
     ids = list(everything)
     for limit, offset in [(150, 0), (30, 90), (120, 250), (50, len(ids) - 10)]:
-        page = api.query(ingestiondate=(None, "NOW"), order_by="-beginposition", limit=limit, offset=offset)
-        assert list(page) == ids[offset:offset + limit]
+        page = api.query(
+            ingestiondate=(None, "NOW"), order_by="-beginposition", limit=limit, offset=offset
+        )
+        assert list(page) == ids[offset : offset + limit]
     api.query_concurrency = 1
     assert list(api.query(ingestiondate=(None, "NOW"), order_by="-beginposition")) == ids
 
@@ -98,13 +116,19 @@ def test_paging_and_order(hub, api):
 def test_paging_requests(hub, api):
     hub.clear_log()
     api.query(ingestiondate=(None, "NOW"), limit=250, offset=10)
-    searches = sorted((int(r.query["start"]), int(r.query["rows"])) for r in hub.request_log if r.path.endswith("search"))
+    searches = sorted(
+        (int(r.query["start"]), int(r.query["rows"]))
+        for r in hub.request_log
+        if r.path.endswith("search")
+    )
     assert searches == [(10, 100), (110, 100), (210, 50)]
 
 
 def test_count(hub, api):
     assert api.count(ingestiondate=(None, "NOW")) == len(hub.products)
-    assert api.count(platformname="Sentinel-1") == len(catalogue(hub, lambda p: p.platformname == "Sentinel-1"))
+    assert api.count(platformname="Sentinel-1") == len(
+        catalogue(hub, lambda p: p.platformname == "Sentinel-1")
+    )
     hub.clear_log()
     api.count(platformname="Sentinel-3", limit=5, order_by="beginposition")
     [request] = hub.request_log
@@ -129,8 +153,10 @@ def test_odata_matches_catalogue(hub, api):
         assert info["md5"].lower() == product.md5.lower()
         assert info["Online"] is product.online
         assert info["date"] == naive(product.beginposition)
-        assert shapely.wkt.loads(info["footprint"]).equals_exact(shapely.wkt.loads(product.footprint), 1e-6)
-        assert info["url"] == "{}odata/v1/Products('{}')/$value".format(hub.url, product.id)
+        assert shapely.wkt.loads(info["footprint"]).equals_exact(
+            shapely.wkt.loads(product.footprint), 1e-6
+        )
+        assert info["url"] == f"{hub.url}odata/v1/Products('{product.id}')/$value"
         full = api.get_product_odata(product.id, full=True)
         assert {key: full[key] for key in info} == info
         assert len(full) > len(info)
@@ -151,7 +177,11 @@ def test_wrong_password(hub):
 
 def readme_demo_command():
     text = (FIXTURES.parent.parent / "README.rst").read_text()
-    line = next(line for line in text.splitlines() if "sentinelsat-hub run" in line and "pip install" in line)
+    line = next(
+        line
+        for line in text.splitlines()
+        if "sentinelsat-hub run" in line and "pip install" in line
+    )
     return shlex.split(line.split("&&", 1)[1])
 
 
@@ -164,7 +194,9 @@ def test_readme_demo_command(tmp_path):
     assert executable, "the console scripts are missing: install the project with pip install -e ."
     out = tmp_path / "out"
     command[-1] = str(out)
-    completed = subprocess.run(command, cwd=FIXTURES.parent.parent, capture_output=True, text=True, timeout=120)
+    completed = subprocess.run(
+        command, cwd=FIXTURES.parent.parent, capture_output=True, text=True, timeout=120
+    )
     assert completed.returncode == 0, completed.stderr[-2000:]
     found = int(re.search(r"(\d+) scenes found", completed.stdout).group(1))
     files = sorted(os.listdir(out))

@@ -1,11 +1,12 @@
 """Parsing of OpenSearch and OData responses (pure functions, recorded bodies)."""
+
 import json
 from datetime import datetime
 
 import pytest
 import yaml
-
 from conftest import CASSETTES
+
 from sentinelsat import SentinelAPIError
 from sentinelsat.parsing import (
     gml_to_wkt,
@@ -44,8 +45,14 @@ def test_parse_odata_date():
 
 
 @pytest.mark.parametrize(
-    "text, gb", [("5.47 GB", 5.47), ("507 MB", 507 / 1024), ("10.65 KB", 10.65 / 1024**2),
-                 ("2 TB", 2048), ("1073741824 B", 1.0)]
+    "text, gb",
+    [
+        ("5.47 GB", 5.47),
+        ("507 MB", 507 / 1024),
+        ("10.65 KB", 10.65 / 1024**2),
+        ("2 TB", 2048),
+        ("1073741824 B", 1.0),
+    ],
 )
 def test_parse_size(text, gb):
     assert parse_size(text) == pytest.approx(gb)
@@ -63,7 +70,9 @@ def test_single_entry_as_object():
     assert total == 1
     [(product_id, attributes)] = products
     assert product_id == "d8340134-878f-4891-ba4f-4df54f1e3ab4"
-    assert attributes["title"] == "S1A_WV_OCN__2SSV_20150526T211029_20150526T211737_006097_007E78_134A"
+    assert (
+        attributes["title"] == "S1A_WV_OCN__2SSV_20150526T211029_20150526T211737_006097_007E78_134A"
+    )
     assert attributes["summary"].startswith("Date: 2015-05-26T21:10:28.984Z, Instrument: SAR-C SAR")
     assert attributes["beginposition"] == datetime(2015, 5, 26, 21, 10, 28, 984000)
     assert attributes["ingestiondate"] == datetime(2015, 11, 17, 23, 28, 1, 852000)
@@ -72,7 +81,7 @@ def test_single_entry_as_object():
     assert attributes["size"] == "10.65 KB"
     assert attributes["uuid"] == product_id
     assert attributes["footprint"].startswith("POLYGON ((-32.055458 -53.931976,")
-    base = "https://scihub.copernicus.eu/apihub/odata/v1/Products('{}')".format(product_id)
+    base = f"https://scihub.copernicus.eu/apihub/odata/v1/Products('{product_id}')"
     assert attributes["link"] == base + "/$value"
     assert attributes["link_alternative"] == base + "/"
     assert attributes["link_icon"] == base + "/Products('Quicklook')/$value"
@@ -89,7 +98,9 @@ def test_list_of_entries_in_server_order_with_single_typed_value():
     ]
     # "double" is a single object in these entries, not a list
     assert [attributes["cloudcoverpercentage"] for _, attributes in products] == [
-        pytest.approx(5.166666666666667), pytest.approx(6.230769230769231), pytest.approx(6.666666666666667)
+        pytest.approx(5.166666666666667),
+        pytest.approx(6.230769230769231),
+        pytest.approx(6.666666666666667),
     ]
 
 
@@ -114,7 +125,10 @@ def test_unknown_shapes_are_kept():
             "opensearch:totalResults": "1",
             "entry": {
                 "id": "abc",
-                "int": [{"name": "orbitnumber", "content": "not a number"}, {"name": "big", "content": "12345678901234"}],
+                "int": [
+                    {"name": "orbitnumber", "content": "not a number"},
+                    {"name": "big", "content": "12345678901234"},
+                ],
                 "long": {"name": "volume", "content": "7"},
                 "bool": {"name": "online", "content": "true"},
                 "date": {"name": "odd", "content": "yesterday"},
@@ -138,7 +152,9 @@ def test_unknown_shapes_are_kept():
     }
 
 
-@pytest.mark.parametrize("body", [None, [], {}, {"feed": "x"}, {"feed": {"opensearch:totalResults": "many"}}])
+@pytest.mark.parametrize(
+    "body", [None, [], {}, {"feed": "x"}, {"feed": {"opensearch:totalResults": "many"}}]
+)
 def test_not_a_feed(body):
     with pytest.raises(SentinelAPIError):
         parse_opensearch_response(body)
@@ -196,7 +212,9 @@ def test_odata_short_fields_match_independent_parse():
 
 
 def test_odata_full_2018_attribute_types():
-    info = parse_odata_response(recorded_json("dhus-2018/test_get_product_odata_full.yaml"), full=True)
+    info = parse_odata_response(
+        recorded_json("dhus-2018/test_get_product_odata_full.yaml"), full=True
+    )
     assert info["Cycle number"] == 64
     assert info["Sensing start"] == datetime(2015, 11, 21, 10, 3, 56, 675000)
     assert info["Size"] == "223.88 MB"
@@ -233,6 +251,8 @@ def test_gml_multipolygon_and_holes():
     )
 
 
-@pytest.mark.parametrize("gml", ["", "not xml", "<a/>", '<gml:Polygon xmlns:gml="http://www.opengis.net/gml"/>'])
+@pytest.mark.parametrize(
+    "gml", ["", "not xml", "<a/>", '<gml:Polygon xmlns:gml="http://www.opengis.net/gml"/>']
+)
 def test_gml_unreadable(gml):
     assert gml_to_wkt(gml) is None

@@ -1,4 +1,5 @@
 """The query language: format_query, format_query_date, order_by and query length."""
+
 from datetime import date, datetime, timedelta, timezone
 from urllib.parse import quote_plus
 
@@ -47,8 +48,25 @@ def test_format_query_date_converts_aware_datetimes_to_utc():
 
 @pytest.mark.parametrize(
     "value",
-    ["NOW - 1HOUR", "NOW -   1HOURS", "NOW-1 HOURS", "NOW-1", "NOW-", "**", "+", "-", "",
-     "now", "NOW-1WEEK", "20151340", "2015-13-01", "1/1/2015", "2015-01-01T00:00:00", 20150101, 1.5],
+    [
+        "NOW - 1HOUR",
+        "NOW -   1HOURS",
+        "NOW-1 HOURS",
+        "NOW-1",
+        "NOW-",
+        "**",
+        "+",
+        "-",
+        "",
+        "now",
+        "NOW-1WEEK",
+        "20151340",
+        "2015-13-01",
+        "1/1/2015",
+        "2015-01-01T00:00:00",
+        20150101,
+        1.5,
+    ],
 )
 def test_format_query_date_rejects_malformed(value):
     with pytest.raises(ValueError):
@@ -60,14 +78,18 @@ def test_recorded_query_with_area_and_date():
     # the exact string a real server accepted (dhus-2018/test_small_query.yaml)
     query = format_query(AOI, ("20150101", "20150102"))
     assert query == (
-        'beginPosition:[2015-01-01T00:00:00Z TO 2015-01-02T00:00:00Z] '
+        "beginPosition:[2015-01-01T00:00:00Z TO 2015-01-02T00:00:00Z] "
         'footprint:"Intersects(POLYGON((0 0,1 1,0 1,0 0)))"'
     )
 
 
 def test_keywords_sorted_then_raw_then_footprint():
     query = format_query(
-        AOI, ("NOW-1DAY", "NOW"), raw="filename:S2A*", producttype="GRD", cloudcoverpercentage=(0, 10)
+        AOI,
+        ("NOW-1DAY", "NOW"),
+        raw="filename:S2A*",
+        producttype="GRD",
+        cloudcoverpercentage=(0, 10),
     )
     assert query == (
         "beginPosition:[NOW-1DAY TO NOW] cloudcoverpercentage:[0 TO 10] producttype:GRD "
@@ -82,7 +104,7 @@ def test_no_keywords_gives_empty_query():
 
 @pytest.mark.parametrize("relation", ["Intersects", "contains", "ISWITHIN", "IsWithin"])
 def test_area_relation_emitted_as_given(relation):
-    assert format_query(AOI, area_relation=relation) == 'footprint:"{}({})"'.format(relation, AOI)
+    assert format_query(AOI, area_relation=relation) == f'footprint:"{relation}({AOI})"'
 
 
 @pytest.mark.parametrize("relation", ["Intersection", "within", "", None])
@@ -169,7 +191,9 @@ def test_unicode_values_kept():
 
 
 def test_raw_only():
-    assert format_query(raw=" identifier:S1A*") == " identifier:S1A*"  # as given, like the recordings
+    assert (
+        format_query(raw=" identifier:S1A*") == " identifier:S1A*"
+    )  # as given, like the recordings
 
 
 # ----------------------------------------------------------------------------- order_by
@@ -197,9 +221,13 @@ def _java_urlencoded_length(query):
     return len(quote_plus(query, safe="*").replace("~", "%7E"))
 
 
-@pytest.mark.parametrize("query", ["a_-.*:,?+~!", "beginPosition:[NOW TO NOW]", "äöü €", "x" * 3938])
+@pytest.mark.parametrize(
+    "query", ["a_-.*:,?+~!", "beginPosition:[NOW TO NOW]", "äöü €", "x" * 3938]
+)
 def test_check_query_length_matches_java_url_encoding(query):
-    assert SentinelAPI.check_query_length(query) == pytest.approx(_java_urlencoded_length(query) / 3938)
+    assert SentinelAPI.check_query_length(query) == pytest.approx(
+        _java_urlencoded_length(query) / 3938
+    )
 
 
 def test_check_query_length_limit():

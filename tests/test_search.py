@@ -1,10 +1,11 @@
 """Searching against recorded Copernicus Open Access Hub exchanges (vcrpy replay)."""
+
 from collections import OrderedDict
 from datetime import date, datetime
 
 import pytest
-
 from conftest import for_replay, recordings, replay_api
+
 from sentinelsat import SentinelAPI, SentinelAPIError, geojson_to_wkt, read_geojson
 
 SMALL_AOI = "POLYGON((0 0,1 1,0 1,0 0))"
@@ -29,7 +30,9 @@ def test_query_sends_recorded_request(api, sent, map_wkt):
     # the cassette only matches the exact method, URL and form body of the recording
     with recordings.use_cassette("dhus-2018/test_s2_cloudcover.yaml"):
         products = api.query(
-            map_wkt, date=("20151219", date(2015, 12, 28)), platformname="Sentinel-2",
+            map_wkt,
+            date=("20151219", date(2015, 12, 28)),
+            platformname="Sentinel-2",
             cloudcoverpercentage=(0, 10),
         )
     [request] = sent
@@ -48,7 +51,10 @@ def test_query_sends_recorded_request(api, sent, map_wkt):
 def test_order_by(api, sent, map_wkt):
     with recordings.use_cassette("dhus-2018/test_order_by_flag.yaml"):
         products = api.query(
-            map_wkt, ("20151219", "20151228"), platformname="Sentinel-2", cloudcoverpercentage=(0, 10),
+            map_wkt,
+            ("20151219", "20151228"),
+            platformname="Sentinel-2",
+            cloudcoverpercentage=(0, 10),
             order_by="cloudcoverpercentage, -beginposition",
         )
     assert sent[0].url.endswith("&orderby=cloudcoverpercentage%20asc,beginposition%20desc")
@@ -61,7 +67,9 @@ def test_paging_fetches_every_page(api, sent):
         products = api.query(LARGE_AOI, LARGE_DATES)
     assert len(products) == 290
     assert sorted(request.url.split("?")[1] for request in sent) == [
-        "format=json&rows=100&start=0", "format=json&rows=100&start=100", "format=json&rows=100&start=200"
+        "format=json&rows=100&start=0",
+        "format=json&rows=100&start=100",
+        "format=json&rows=100&start=200",
     ]
 
 
@@ -75,12 +83,14 @@ def test_paging_keeps_server_order_with_concurrent_pages(api):
     assert len(set(concurrent)) == 290
 
 
-@pytest.mark.parametrize("limit, offset, first_expected", [(150, 0, 0), (20, 90, 90), (20, 280, 280)])
+@pytest.mark.parametrize(
+    "limit, offset, first_expected", [(150, 0, 0), (20, 90, 90), (20, 280, 280)]
+)
 def test_limit_and_offset_across_page_boundaries(api, limit, offset, first_expected):
     with recordings.use_cassette("dhus-2018/test_large_query.yaml", allow_playback_repeats=True):
         everything = list(api.query(LARGE_AOI, LARGE_DATES))
         subset = list(api.query(LARGE_AOI, LARGE_DATES, limit=limit, offset=offset))
-    assert subset == everything[offset:offset + limit]
+    assert subset == everything[offset : offset + limit]
     assert subset[0] == everything[first_expected]
 
 
@@ -99,7 +109,9 @@ def test_invalid_paging_arguments(api, limit, offset):
 
 def test_count(api, sent):
     with recordings.use_cassette("dhus-2018/test_count.yaml"):
-        count = api.count(None, ("20150101", "20151231"), order_by="ingestiondate", limit=3, offset=5)
+        count = api.count(
+            None, ("20150101", "20151231"), order_by="ingestiondate", limit=3, offset=5
+        )
     assert count == 365098
     assert [request.url.split("?")[1] for request in sent] == ["format=json&rows=0&start=0"]
 
@@ -111,9 +123,20 @@ def test_spaces_escaped_as_server_accepted(api):
         assert api.count(identifier="/S[123 ]A.*/") == 5575647
 
 
-VALID_DATES = ["NOW", "NOW-1DAY", "NOW-1DAYS", "NOW-500DAY", "NOW-500DAYS", "NOW-2MONTH", "NOW-2MONTHS",
-               "NOW-20MINUTE", "NOW-20MINUTES", "NOW+10HOUR", "2015-01-01T00:00:00Z+1DAY",
-               "NOW+3MONTHS-7DAYS/DAYS"]
+VALID_DATES = [
+    "NOW",
+    "NOW-1DAY",
+    "NOW-1DAYS",
+    "NOW-500DAY",
+    "NOW-500DAYS",
+    "NOW-2MONTH",
+    "NOW-2MONTHS",
+    "NOW-20MINUTE",
+    "NOW-20MINUTES",
+    "NOW+10HOUR",
+    "2015-01-01T00:00:00Z+1DAY",
+    "NOW+3MONTHS-7DAYS/DAYS",
+]
 INVALID_DATES = ["NOW - 1HOUR", "NOW -   1HOURS", "NOW-1 HOURS", "NOW-1", "NOW-", "**", "+", "-"]
 
 
@@ -133,13 +156,14 @@ def test_dates_the_server_rejects_fail_before_sending(api):
         # and the recording shows the server would indeed have refused them
         for value in INVALID_DATES:
             with pytest.raises(SentinelAPIError, match="Invalid query"):
-                api.count(raw="ingestiondate:[{} TO *]".format(value))
+                api.count(raw=f"ingestiondate:[{value} TO *]")
 
 
 def test_date_arithmetic(api):
     with recordings.use_cassette("dhus-2018/test_date_arithmetic.yaml"):
         products = api.query(
-            "ENVELOPE(0, 10, 10, 0)", ("2016-12-01T00:00:00Z-1DAY", "2016-12-01T00:00:00Z+1DAY-1HOUR")
+            "ENVELOPE(0, 10, 10, 0)",
+            ("2016-12-01T00:00:00Z-1DAY", "2016-12-01T00:00:00Z+1DAY-1HOUR"),
         )
     assert len(products) > 0
     for attributes in products.values():

@@ -9,6 +9,7 @@ downloading are entirely the library's work.
 Exit status: 0 on success, 1 when the server or a download failed, 2 for invalid options or
 input files.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -17,7 +18,8 @@ import logging
 import os
 import sys
 from collections import OrderedDict
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple
+from collections.abc import Iterator, Mapping
+from typing import Any
 from urllib.parse import urlparse
 
 import click
@@ -103,17 +105,17 @@ def _library_messages() -> Iterator[None]:
 
 
 # ---------------------------------------------------------------------- option parsing
-def _split_list(ctx: click.Context, param: click.Parameter, value: Optional[str]) -> Optional[List[str]]:
+def _split_list(ctx: click.Context, param: click.Parameter, value: str | None) -> list[str] | None:
     """Split a comma-separated option value into its non-empty items (duplicates dropped)."""
     if value is None:
         return None
     items = list(OrderedDict.fromkeys(item.strip() for item in value.split(",") if item.strip()))
     if not items:
-        raise click.BadParameter("expected at least one value, got {!r}".format(value))
+        raise click.BadParameter(f"expected at least one value, got {value!r}")
     return items
 
 
-def _check_date(ctx: click.Context, param: click.Parameter, value: Optional[str]) -> Optional[str]:
+def _check_date(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     """Reject dates the server would not understand before anything is sent."""
     if value is None:
         return None
@@ -126,9 +128,11 @@ def _check_date(ctx: click.Context, param: click.Parameter, value: Optional[str]
     return value
 
 
-def _parse_keywords(ctx: click.Context, param: click.Parameter, value: Optional[str]) -> Dict[str, str]:
+def _parse_keywords(
+    ctx: click.Context, param: click.Parameter, value: str | None
+) -> dict[str, str]:
     """Turn ``key=value,key=value`` into a dict of search keywords."""
-    keywords: Dict[str, str] = {}
+    keywords: dict[str, str] = {}
     if value is None:
         return keywords
     for item in value.split(","):
@@ -136,21 +140,21 @@ def _parse_keywords(ctx: click.Context, param: click.Parameter, value: Optional[
         key, text = key.strip(), text.strip()
         if not sep or not key or not text:
             raise click.BadParameter(
-                "{!r} is not of the form keyword=value (separate several with commas, e.g. "
-                "'orbitdirection=Descending,polarisationmode=HH')".format(item.strip())
+                f"{item.strip()!r} is not of the form keyword=value (separate several with commas, e.g. "
+                "'orbitdirection=Descending,polarisationmode=HH')"
             )
         if key in _RESERVED_KEYWORDS:
             raise click.BadParameter(
-                "{!r} cannot be given as a search keyword: use {}".format(key, _RESERVED_KEYWORDS[key])
+                f"{key!r} cannot be given as a search keyword: use {_RESERVED_KEYWORDS[key]}"
             )
         if key.lower() in {name.lower() for name in keywords}:
-            raise click.BadParameter("keyword {!r} is given more than once".format(key))
+            raise click.BadParameter(f"keyword {key!r} is given more than once")
         keywords[key] = text
     return keywords
 
 
 # ---------------------------------------------------------------------- building the request
-def _credentials(user: Optional[str], password: Optional[str], url: str) -> Tuple[Optional[str], Optional[str]]:
+def _credentials(user: str | None, password: str | None, url: str) -> tuple[str | None, str | None]:
     """Check that credentials are available: from the options/environment or ``~/.netrc``.
 
     Returns
@@ -163,16 +167,16 @@ def _credentials(user: Optional[str], password: Optional[str], url: str) -> Tupl
         return user, password
     if user or password:
         missing = "-p/--password (or DHUS_PASSWORD)" if user else "-u/--user (or DHUS_USER)"
-        raise click.UsageError("Incomplete credentials: {} is missing.".format(missing))
+        raise click.UsageError(f"Incomplete credentials: {missing} is missing.")
     from requests.utils import get_netrc_auth
 
     if get_netrc_auth(url):
         return None, None
     host = urlparse(url).hostname or url
     raise click.UsageError(
-        "No credentials for {host}: give -u/--user and -p/--password, set the environment "
-        "variables DHUS_USER and DHUS_PASSWORD, or add 'machine {host}' with login and "
-        "password to ~/.netrc.".format(host=host)
+        f"No credentials for {host}: give -u/--user and -p/--password, set the environment "
+        f"variables DHUS_USER and DHUS_PASSWORD, or add 'machine {host}' with login and "
+        "password to ~/.netrc."
     )
 
 
@@ -184,11 +188,11 @@ def _read_area(geometry: str) -> str:
         return geojson_to_wkt(read_geojson(geometry))
     except (ValueError, OSError) as error:
         raise click.BadParameter(
-            "{}: {}".format(click.format_filename(geometry), error), param_hint="'-g' / '--geometry'"
+            f"{click.format_filename(geometry)}: {error}", param_hint="'-g' / '--geometry'"
         ) from None
 
 
-def _date_interval(start: Optional[str], end: Optional[str], default: bool) -> Optional[Tuple[str, str]]:
+def _date_interval(start: str | None, end: str | None, default: bool) -> tuple[str, str] | None:
     """The acquisition start interval: ``(start or '*', end or 'NOW')``.
 
     Without either date the last 24 hours when ``default`` is true, else no date filter.
@@ -199,12 +203,12 @@ def _date_interval(start: Optional[str], end: Optional[str], default: bool) -> O
 
 
 def _platform_keywords(
-    sentinel: Optional[str], instrument: Optional[str], producttype: Optional[str], cloud: Optional[int]
-) -> Dict[str, Any]:
+    sentinel: str | None, instrument: str | None, producttype: str | None, cloud: int | None
+) -> dict[str, Any]:
     """The most specific of ``--producttype`` > ``--instrument`` > ``--sentinel``, and ``--cloud``."""
     if cloud is not None and sentinel not in ("2", "3"):
         raise click.UsageError("-c/--cloud requires --sentinel 2 or --sentinel 3.")
-    keywords: Dict[str, Any] = {}
+    keywords: dict[str, Any] = {}
     if producttype:
         keywords["producttype"] = producttype
     elif instrument:
@@ -216,7 +220,7 @@ def _platform_keywords(
     return keywords
 
 
-def _name_keyword(names: List[str]) -> Dict[str, str]:
+def _name_keyword(names: list[str]) -> dict[str, str]:
     """``identifier:NAME`` for one name, ``identifier:(A OR B)`` for several."""
     if len(names) == 1:
         return {"identifier": names[0]}
@@ -224,31 +228,39 @@ def _name_keyword(names: List[str]) -> Dict[str, str]:
 
 
 # ---------------------------------------------------------------------- output
-def _format_bytes(size: Optional[int]) -> str:
+def _format_bytes(size: int | None) -> str:
     """A byte count in binary units, as DHuS servers write sizes (``'5.47 GB'``)."""
     if size is None:
         return "unknown size"
     value = float(size)
     for unit in ("B", "KB", "MB", "GB"):
         if value < 1024:
-            return "{:.2f} {}".format(value, unit) if unit != "B" else "{} B".format(int(value))
+            return f"{value:.2f} {unit}" if unit != "B" else f"{int(value)} B"
         value /= 1024
-    return "{:.2f} TB".format(value)
+    return f"{value:.2f} TB"
 
 
 def _print_search_results(api: Any, products: Products) -> None:
     for product_id, attributes in products.items():
-        click.echo("Product {} - {}".format(product_id, attributes.get("summary", attributes.get("title", ""))))
+        click.echo(
+            "Product {} - {}".format(
+                product_id, attributes.get("summary", attributes.get("title", ""))
+            )
+        )
     total = api.get_products_size(products)
-    click.echo("{} scenes found with a total size of {:.2f} GB".format(len(products), total))
+    click.echo(f"{len(products)} scenes found with a total size of {total:.2f} GB")
 
 
 def _print_odata_results(products: Products) -> None:
     total = 0
     for product_id, info in products.items():
-        click.echo("Product {} - {} - {}".format(product_id, info.get("title"), _format_bytes(info.get("size"))))
+        click.echo(
+            "Product {} - {} - {}".format(
+                product_id, info.get("title"), _format_bytes(info.get("size"))
+            )
+        )
         total += info.get("size") or 0
-    click.echo("{} scenes found with a total size of {:.2f} GB".format(len(products), total / 1024**3))
+    click.echo(f"{len(products)} scenes found with a total size of {total / 1024**3:.2f} GB")
 
 
 def _output_file(path: str, name: str) -> str:
@@ -260,10 +272,10 @@ def _write_footprints(api: Any, products: Products, path: str) -> None:
     filename = _output_file(path, FOOTPRINTS_FILE)
     with open(filename, "w", encoding="utf-8") as f:
         json.dump(api.to_geojson(products), f, indent=2)
-    click.echo("Footprints of {} products written to {}".format(len(products), filename), err=True)
+    click.echo(f"Footprints of {len(products)} products written to {filename}", err=True)
 
 
-def _write_failed(products: Products, failed: List[str], path: str) -> str:
+def _write_failed(products: Products, failed: list[str], path: str) -> str:
     filename = _output_file(path, FAILED_FILE)
     with open(filename, "w", encoding="utf-8") as f:
         for product_id in failed:
@@ -280,21 +292,21 @@ def _download(api: Any, products: Products, path: str) -> None:
         # download_all raises only when every product failed
         _write_failed(products, list(products), path)
         raise
-    click.echo("Downloaded {} of {} products into {}".format(len(downloaded), len(products), path))
+    click.echo(f"Downloaded {len(downloaded)} of {len(products)} products into {path}")
     if triggered:
         click.echo(
-            "{} products are offline: their retrieval from the Long Term Archive was "
-            "triggered; run the command again later to download them".format(len(triggered))
+            f"{len(triggered)} products are offline: their retrieval from the Long Term Archive was "
+            "triggered; run the command again later to download them"
         )
         for product_id in triggered:
-            click.echo("  {} - {}".format(product_id, products.get(product_id, {}).get("title", "")))
+            click.echo(
+                "  {} - {}".format(product_id, products.get(product_id, {}).get("title", ""))
+            )
     if failed:
         ordered = [product_id for product_id in products if product_id in failed]
         filename = _write_failed(products, ordered, path)
         raise click.ClickException(
-            "{} of {} products failed to download; their ids and titles are listed in {}".format(
-                len(ordered), len(products), filename
-            )
+            f"{len(ordered)} of {len(products)} products failed to download; their ids and titles are listed in {filename}"
         )
 
 
@@ -338,86 +350,135 @@ options or input files.
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
     epilog=_EPILOG,
 )
-@click.option("--user", "-u", envvar="DHUS_USER", metavar="TEXT", help="Username (or environment variable DHUS_USER).")
 @click.option(
-    "--password", "-p", envvar="DHUS_PASSWORD", metavar="TEXT",
+    "--user",
+    "-u",
+    envvar="DHUS_USER",
+    metavar="TEXT",
+    help="Username (or environment variable DHUS_USER).",
+)
+@click.option(
+    "--password",
+    "-p",
+    envvar="DHUS_PASSWORD",
+    metavar="TEXT",
     help="Password (or environment variable DHUS_PASSWORD).",
 )
 @click.option(
-    "--url", envvar="DHUS_URL", default=DEFAULT_URL, show_default=True, metavar="TEXT",
+    "--url",
+    envvar="DHUS_URL",
+    default=DEFAULT_URL,
+    show_default=True,
+    metavar="TEXT",
     help="DHuS API URL (or environment variable DHUS_URL).",
 )
 @click.option(
-    "--start", "-s", callback=_check_date, metavar="TEXT",
+    "--start",
+    "-s",
+    callback=_check_date,
+    metavar="TEXT",
     help="Earliest acquisition start: YYYYMMDD, YYYY-MM-DD, an ISO-8601 UTC timestamp, NOW "
     "or date math such as NOW-7DAYS.",
 )
 @click.option(
-    "--end", "-e", callback=_check_date, metavar="TEXT",
+    "--end",
+    "-e",
+    callback=_check_date,
+    metavar="TEXT",
     help="Latest acquisition start, same formats as --start (YYYYMMDD is midnight UTC).",
 )
 @click.option(
-    "--geometry", "-g", type=click.Path(exists=True, dir_okay=False),
+    "--geometry",
+    "-g",
+    type=click.Path(exists=True, dir_okay=False),
     help="Search area: a GeoJSON file (its first feature is used).",
 )
 @click.option(
-    "--uuid", callback=_split_list, metavar="TEXT",
+    "--uuid",
+    callback=_split_list,
+    metavar="TEXT",
     help="Fetch the products with these ids instead of searching; separate several ids with commas.",
 )
 @click.option(
-    "--name", callback=_split_list, metavar="TEXT",
+    "--name",
+    callback=_split_list,
+    metavar="TEXT",
     help="Search products by identifier (file name without extension); wildcards such as "
     "'S1A_IW*20151224*' are allowed; separate several names with commas.",
 )
 @click.option(
-    "--sentinel", type=click.Choice(["1", "2", "3", "5"]),
+    "--sentinel",
+    type=click.Choice(["1", "2", "3", "5"]),
     help="Only products of this Sentinel constellation.",
 )
-@click.option("--instrument", metavar="TEXT", help="Only products of this instrument, e.g. MSI or SAR-C SAR.")
-@click.option("--producttype", metavar="TEXT", help="Only products of this type, e.g. GRD, SLC or S2MSI1C.")
 @click.option(
-    "--cloud", "-c", type=click.IntRange(0, 100),
+    "--instrument", metavar="TEXT", help="Only products of this instrument, e.g. MSI or SAR-C SAR."
+)
+@click.option(
+    "--producttype", metavar="TEXT", help="Only products of this type, e.g. GRD, SLC or S2MSI1C."
+)
+@click.option(
+    "--cloud",
+    "-c",
+    type=click.IntRange(0, 100),
     help="Maximum cloud cover in percent; needs --sentinel 2 or 3.",
 )
 @click.option(
-    "--order-by", "-o", metavar="TEXT",
+    "--order-by",
+    "-o",
+    metavar="TEXT",
     help="Sort the results by these comma-separated keywords; prefix a keyword with '-' for "
     "descending order, e.g. 'cloudcoverpercentage,-beginposition'.",
 )
-@click.option("--limit", "-l", type=click.IntRange(min=1), help="Return at most this many products (default: all).")
+@click.option(
+    "--limit",
+    "-l",
+    type=click.IntRange(min=1),
+    help="Return at most this many products (default: all).",
+)
 @click.option("--download", "-d", is_flag=True, help="Download the products found.")
 @click.option(
-    "--path", type=click.Path(file_okay=False), default=".", show_default=True,
+    "--path",
+    type=click.Path(file_okay=False),
+    default=".",
+    show_default=True,
     help="Directory for downloads, search_footprints.geojson and corrupt_scenes.txt.",
 )
 @click.option(
-    "--query", "-q", callback=_parse_keywords, metavar="TEXT",
+    "--query",
+    "-q",
+    callback=_parse_keywords,
+    metavar="TEXT",
     help="More search keywords as keyword=value pairs separated by commas, e.g. "
     "'orbitdirection=Descending,polarisationmode=HH'.",
 )
 @click.option(
-    "--footprints", "-f", is_flag=True,
+    "--footprints",
+    "-f",
+    is_flag=True,
     help="Write the footprints and attributes of the products to search_footprints.geojson.",
 )
-@click.version_option(__version__, "--version", prog_name="sentinelsat", message="%(prog)s %(version)s")
+@click.version_option(
+    __version__, "--version", prog_name="sentinelsat", message="%(prog)s %(version)s"
+)
 def cli(
-    user: Optional[str],
-    password: Optional[str],
+    user: str | None,
+    password: str | None,
     url: str,
-    start: Optional[str],
-    end: Optional[str],
-    geometry: Optional[str],
-    uuid: Optional[List[str]],
-    name: Optional[List[str]],
-    sentinel: Optional[str],
-    instrument: Optional[str],
-    producttype: Optional[str],
-    cloud: Optional[int],
-    order_by: Optional[str],
-    limit: Optional[int],
+    start: str | None,
+    end: str | None,
+    geometry: str | None,
+    uuid: list[str] | None,
+    name: list[str] | None,
+    sentinel: str | None,
+    instrument: str | None,
+    producttype: str | None,
+    cloud: int | None,
+    order_by: str | None,
+    limit: int | None,
     download: bool,
     path: str,
-    query: Dict[str, str],
+    query: dict[str, str],
     footprints: bool,
 ) -> None:
     """Search a Copernicus DHuS server for Sentinel products and download them.
@@ -433,11 +494,21 @@ def cli(
             raise click.UsageError("--uuid and --name cannot be used together.")
         if uuid:
             _warn_ignored_by_uuid(
-                geometry=geometry, start=start, end=end, sentinel=sentinel, instrument=instrument,
-                producttype=producttype, cloud=cloud, order_by=order_by, limit=limit, query=query,
+                geometry=geometry,
+                start=start,
+                end=end,
+                sentinel=sentinel,
+                instrument=instrument,
+                producttype=producttype,
+                cloud=cloud,
+                order_by=order_by,
+                limit=limit,
+                query=query,
             )
         else:
-            keywords = _search_keywords(start, end, name, sentinel, instrument, producttype, cloud, query)
+            keywords = _search_keywords(
+                start, end, name, sentinel, instrument, producttype, cloud, query
+            )
             area = _read_area(geometry) if geometry else None
         user, password = _credentials(user, password, url)
 
@@ -446,7 +517,9 @@ def cli(
         api = SentinelAPI(user, password, url)
         with _errors_as_messages():
             if uuid:
-                products: Products = OrderedDict((product_id, api.get_product_odata(product_id)) for product_id in uuid)
+                products: Products = OrderedDict(
+                    (product_id, api.get_product_odata(product_id)) for product_id in uuid
+                )
                 _print_odata_results(products)
             else:
                 products = api.query(area, order_by=order_by, limit=limit, **keywords)
@@ -465,24 +538,24 @@ def _warn_ignored_by_uuid(**search_options: Any) -> None:
 
 
 def _search_keywords(
-    start: Optional[str],
-    end: Optional[str],
-    name: Optional[List[str]],
-    sentinel: Optional[str],
-    instrument: Optional[str],
-    producttype: Optional[str],
-    cloud: Optional[int],
-    query: Dict[str, str],
-) -> Dict[str, Any]:
+    start: str | None,
+    end: str | None,
+    name: list[str] | None,
+    sentinel: str | None,
+    instrument: str | None,
+    producttype: str | None,
+    cloud: int | None,
+    query: dict[str, str],
+) -> dict[str, Any]:
     """The keyword arguments of ``SentinelAPI.query`` for a search (``date`` included)."""
-    keywords: Dict[str, Any] = _platform_keywords(sentinel, instrument, producttype, cloud)
+    keywords: dict[str, Any] = _platform_keywords(sentinel, instrument, producttype, cloud)
     if name:
         keywords.update(_name_keyword(name))
     for key, value in query.items():
         clash = [other for other in keywords if other.lower() == key.lower()]
         if clash:
             raise click.BadParameter(
-                "keyword {!r} is already set by another option".format(key), param_hint="'-q' / '--query'"
+                f"keyword {key!r} is already set by another option", param_hint="'-q' / '--query'"
             )
         keywords[key] = value
     has_date_keyword = any(key.lower() == "beginposition" for key in query)

@@ -25,6 +25,7 @@ up to the current hour).  Product bytes are generated on the fly; the MD5 of a p
 computed the first time it is needed (OData ``Checksum``, ``ETag``) by streaming its content,
 about 1.5 s per GB, then cached for the process.
 """
+
 from __future__ import annotations
 
 from .catalogue import Product

@@ -40,7 +40,9 @@ class LongTermArchive:
     def start(self) -> None:
         """Start the thread that completes retrievals."""
         self._stopping = False
-        self._thread = threading.Thread(target=self._run, name="sentinelsat-hub-archive", daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, name="sentinelsat-hub-archive", daemon=True
+        )
         self._thread.start()
 
     def stop(self) -> None:
@@ -61,7 +63,9 @@ class LongTermArchive:
                 return ACCEPTED
             if self.in_progress(user) >= quota:
                 return QUOTA_EXCEEDED
-            self._pending[product.id] = _Retrieval(product, user, time.monotonic() + max(delay, 0.0))
+            self._pending[product.id] = _Retrieval(
+                product, user, time.monotonic() + max(delay, 0.0)
+            )
             self._condition.notify_all()
             return ACCEPTED
 

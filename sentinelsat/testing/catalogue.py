@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import random
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from functools import cached_property
-from typing import Any, Sequence
+from typing import Any
 
 from shapely import wkt as shapely_wkt
 from shapely.geometry.base import BaseGeometry
@@ -210,7 +211,9 @@ def make_product(spec: CatalogueSpec, index: int) -> Product:
     draft = _draft(rng, index, spec.date_span)
     ingestion = _ingestion(rng, draft, spec.date_span[1])
     size = _draw_size(random.Random(f"sentinelsat-hub:{spec.seed}:{index}:size"), spec.product_size)
-    offline = random.Random(f"sentinelsat-hub:{spec.seed}:{index}:online").random() < spec.offline_share
+    offline = (
+        random.Random(f"sentinelsat-hub:{spec.seed}:{index}:online").random() < spec.offline_share
+    )
     attributes = _attributes(draft, product_id, size, ingestion)
     return Product(
         id=product_id,
@@ -299,7 +302,9 @@ def validate_spec(spec: CatalogueSpec) -> None:
     """Raise ``ValueError`` for knobs that cannot make a catalogue."""
     if spec.count < 0:
         raise ValueError("products must be >= 0")
-    sizes: Sequence[int] = (spec.product_size,) if isinstance(spec.product_size, int) else spec.product_size
+    sizes: Sequence[int] = (
+        (spec.product_size,) if isinstance(spec.product_size, int) else spec.product_size
+    )
     if len(sizes) not in (1, 2) or min(sizes) < 0 or sizes[0] > sizes[-1]:
         raise ValueError(f"invalid product_size {spec.product_size!r}")
     if spec.date_span[0].tzinfo is None or spec.date_span[1].tzinfo is None:

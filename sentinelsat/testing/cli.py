@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 from datetime import timezone
-from typing import Any, Callable, Optional
+from typing import Any, Callable
 
 import click
 
@@ -41,7 +41,7 @@ def parse_size_range(text: str) -> int | tuple[int, int]:
 class _SizeType(click.ParamType):
     name = "SIZE|MIN-MAX"
 
-    def convert(self, value: Any, param: Optional[click.Parameter], ctx: Optional[click.Context]) -> Any:
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         if isinstance(value, (int, tuple)):
             return value
         try:
@@ -53,7 +53,7 @@ class _SizeType(click.ParamType):
 class _UserType(click.ParamType):
     name = "NAME:PASSWORD"
 
-    def convert(self, value: Any, param: Optional[click.Parameter], ctx: Optional[click.Context]) -> Any:
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         name, sep, password = str(value).partition(":")
         if not sep or not name:
             self.fail(f"expected NAME:PASSWORD, got {value!r}", param, ctx)
@@ -139,7 +139,7 @@ def hub_from_options(options: dict[str, Any]) -> LocalHub:
     return hub
 
 
-def _scalar(value: Any) -> Optional[int]:
+def _scalar(value: Any) -> int | None:
     if value is None:
         return None
     if isinstance(value, tuple):

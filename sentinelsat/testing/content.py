@@ -16,8 +16,8 @@ import functools
 import hashlib
 import random
 import threading
+from collections.abc import Iterator
 from importlib import resources
-from typing import Iterator
 
 BLOCK_SIZE = 64 * 1024
 POOL_BLOCKS = 64
@@ -49,7 +49,7 @@ class Content:
 
     size: int
 
-    def iter_bytes(self, start: int = 0, end: int | None = None) -> Iterator["bytes | memoryview"]:
+    def iter_bytes(self, start: int = 0, end: int | None = None) -> Iterator[bytes | memoryview]:
         """Yield the bytes ``start`` to ``end`` (exclusive; ``None`` = to the end) in chunks."""
         raise NotImplementedError
 
@@ -98,11 +98,15 @@ class SyntheticContent(Content):
 
     def _block(self, index: int) -> bytes:
         if index == 0:
-            return random.Random(f"sentinelsat-hub-head:{self.seed}:{self.key}").randbytes(BLOCK_SIZE)
-        digest = hashlib.blake2b(self._key_bytes + index.to_bytes(8, "little"), digest_size=8).digest()
+            return random.Random(f"sentinelsat-hub-head:{self.seed}:{self.key}").randbytes(
+                BLOCK_SIZE
+            )
+        digest = hashlib.blake2b(
+            self._key_bytes + index.to_bytes(8, "little"), digest_size=8
+        ).digest()
         return _block_pool(self.seed)[int.from_bytes(digest, "little") % POOL_BLOCKS]
 
-    def iter_bytes(self, start: int = 0, end: int | None = None) -> Iterator["bytes | memoryview"]:
+    def iter_bytes(self, start: int = 0, end: int | None = None) -> Iterator[bytes | memoryview]:
         start, end = self._bounds(start, end)
         position = start
         while position < end:
@@ -123,14 +127,14 @@ class PackagedContent(Content):
     def _cache_key(self) -> tuple:
         return ("packaged", self.name)
 
-    def iter_bytes(self, start: int = 0, end: int | None = None) -> Iterator["bytes | memoryview"]:
+    def iter_bytes(self, start: int = 0, end: int | None = None) -> Iterator[bytes | memoryview]:
         start, end = self._bounds(start, end)
         view = memoryview(self._data)
         for position in range(start, end, BLOCK_SIZE):
             yield view[position : min(position + BLOCK_SIZE, end)]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def read_data_bytes(name: str) -> bytes:
     """Return the bytes of a package data file of ``sentinelsat.testing``."""
     return resources.files("sentinelsat.testing").joinpath("data").joinpath(name).read_bytes()
@@ -142,8 +146,8 @@ def corrupt_offset(size: int) -> int:
 
 
 def flip_byte(
-    chunks: Iterator["bytes | memoryview"], start: int, offset: int
-) -> Iterator["bytes | memoryview"]:
+    chunks: Iterator[bytes | memoryview], start: int, offset: int
+) -> Iterator[bytes | memoryview]:
     """Yield ``chunks`` (which begin at byte ``start``) with the byte at ``offset`` inverted."""
     position = start
     for chunk in chunks:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import random
 import threading
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Collection, Iterator, Optional, TextIO, Union
+from typing import Any, TextIO
 
+from . import odata, opensearch
 from .archive import DownloadRegulator, LongTermArchive
 from .catalogue import (
     CatalogueSpec,
@@ -17,7 +19,6 @@ from .catalogue import (
     load_recorded_products,
     validate_spec,
 )
-from . import odata, opensearch
 from .content import corrupt_offset, flip_byte
 from .schema import FIELD_TYPES, type_of_value
 from .server import HubHTTPServer, LoggedRequest
@@ -56,14 +57,14 @@ class Faults:
     """
 
     latency: float = 0.0
-    bandwidth: Optional[float] = None
+    bandwidth: float | None = None
     max_concurrent_downloads: int = 4
     error_rate: float = 0.0
-    drop_after: Optional[int] = None
+    drop_after: int | None = None
     ignore_range: bool = False
-    corrupt: Union[bool, Collection[str]] = False
+    corrupt: bool | Collection[str] = False
     maintenance: bool = False
-    hostile_filename: Optional[str] = None
+    hostile_filename: str | None = None
     lta_delay: float = 1.0
     lta_quota: int = 20
 
@@ -108,22 +109,22 @@ class LocalHub:
         products: int = 100,
         *,
         seed: int = 0,
-        users: Optional[dict[str, str]] = None,
-        product_size: Union[int, tuple[int, int]] = (1024, 64 * 1024),
-        date_span: Optional[tuple[datetime, datetime]] = None,
+        users: dict[str, str] | None = None,
+        product_size: int | tuple[int, int] = (1024, 64 * 1024),
+        date_span: tuple[datetime, datetime] | None = None,
         include_recorded: bool = False,
         offline_share: float = 0.0,
         lta_delay: float = 1.0,
         lta_quota: int = 20,
         latency: float = 0.0,
-        bandwidth: Optional[float] = None,
+        bandwidth: float | None = None,
         max_concurrent_downloads: int = 4,
         error_rate: float = 0.0,
-        drop_after: Optional[int] = None,
+        drop_after: int | None = None,
         ignore_range: bool = False,
-        corrupt: Union[bool, Collection[str]] = False,
+        corrupt: bool | Collection[str] = False,
         maintenance: bool = False,
-        hostile_filename: Optional[str] = None,
+        hostile_filename: str | None = None,
         port: int = 0,
         host: str = "127.0.0.1",
     ):
@@ -160,10 +161,12 @@ class LocalHub:
         )
         self.host = host
         self.port = port
-        self.access_log: Optional[TextIO] = None
+        self.access_log: TextIO | None = None
         catalogue = build_catalogue(spec) + (load_recorded_products() if include_recorded else [])
         self._products = catalogue
-        self._index = {key: product for product in catalogue for key in (product.id, product.identifier)}
+        self._index = {
+            key: product for product in catalogue for key in (product.id, product.identifier)
+        }
         self._by_id = {product.id: product for product in catalogue}
         self.fields = self._field_types(catalogue)
         self.archive = LongTermArchive()
@@ -176,15 +179,17 @@ class LocalHub:
         self._error_rng = random.Random(f"sentinelsat-hub-errors:{seed}")
         self._error_lock = threading.Lock()
         self._stop_event = threading.Event()
-        self._server: Optional[HubHTTPServer] = None
-        self._thread: Optional[threading.Thread] = None
+        self._server: HubHTTPServer | None = None
+        self._thread: threading.Thread | None = None
 
     @staticmethod
     def _field_types(catalogue: list[Product]) -> dict[str, str]:
         fields = dict(FIELD_TYPES)
         for product in catalogue:
             for name, value in product.attributes.items():
-                fields.setdefault(name.lower(), "geo" if name == "footprint" else type_of_value(value))
+                fields.setdefault(
+                    name.lower(), "geo" if name == "footprint" else type_of_value(value)
+                )
         return fields
 
     def entry_json(self, product: Product) -> bytes:
@@ -199,7 +204,9 @@ class LocalHub:
     def url(self) -> str:
         """The API URL, ``http://127.0.0.1:PORT/`` (ending with ``/``)."""
         if self._server is None:
-            raise RuntimeError("the hub is not running: call start() or use it as a context manager")
+            raise RuntimeError(
+                "the hub is not running: call start() or use it as a context manager"
+            )
         return f"http://{self.host}:{self.port}/"
 
     @property
@@ -218,11 +225,11 @@ class LocalHub:
         """The catalogue in its stable order (synthetic products first, then recorded ones)."""
         return list(self._products)
 
-    def find(self, key: str) -> Optional[Product]:
+    def find(self, key: str) -> Product | None:
         """Return the product with this id or identifier, or ``None``."""
         return self._index.get(key)
 
-    def find_id(self, product_id: str) -> Optional[Product]:
+    def find_id(self, product_id: str) -> Product | None:
         """Return the product with this id (the OData key), or ``None``."""
         return self._by_id.get(product_id)
 
@@ -234,13 +241,13 @@ class LocalHub:
         return product
 
     def product_bytes(
-        self, id_or_identifier: str, start: int = 0, end: Optional[int] = None
+        self, id_or_identifier: str, start: int = 0, end: int | None = None
     ) -> Iterator[bytes]:
         """Yield the true content of a product from ``start`` to ``end`` (exclusive; ``None``: the end)."""
         for chunk in self.product(id_or_identifier).content.iter_bytes(start, end):
             yield bytes(chunk)
 
-    def served_bytes(self, product: Product, start: int, end: int) -> Iterator["bytes | memoryview"]:
+    def served_bytes(self, product: Product, start: int, end: int) -> Iterator[bytes | memoryview]:
         """The content as the server sends it: with the ``corrupt`` fault applied."""
         chunks = product.content.iter_bytes(start, end)
         if self._is_corrupted(product):
@@ -292,7 +299,7 @@ class LocalHub:
         """Whether the server is started."""
         return self._server is not None
 
-    def start(self) -> "LocalHub":
+    def start(self) -> LocalHub:
         """Bind the socket and serve in a background thread; returns the hub."""
         if self._server is not None:
             raise RuntimeError("the hub is already running")
@@ -301,7 +308,10 @@ class LocalHub:
         self.port = server.server_address[1]
         self.archive.start()
         self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="sentinelsat-hub", daemon=True
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="sentinelsat-hub",
+            daemon=True,
         )
         self._server = server
         self._thread.start()
@@ -321,7 +331,7 @@ class LocalHub:
         self.archive.stop()
         self._server = self._thread = None
 
-    def __enter__(self) -> "LocalHub":
+    def __enter__(self) -> LocalHub:
         return self.start()
 
     def __exit__(self, *exc_info: object) -> None:

@@ -48,7 +48,9 @@ def _orbit(begin: datetime, launch: datetime, orbits_per_day: float) -> int:
     return int((begin - launch).total_seconds() / 86_400 * orbits_per_day) + 1
 
 
-def footprint_box(lon: float, lat: float, width_km: float, height_km: float, angle: float = 0.0) -> Polygon:
+def footprint_box(
+    lon: float, lat: float, width_km: float, height_km: float, angle: float = 0.0
+) -> Polygon:
     """Return a ``width_km`` x ``height_km`` rectangle centred near ``(lon, lat)``, rotated.
 
     The centre is moved if needed so that the rectangle stays inside longitudes -180..180

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from .catalogue import Product
 from .formatting import format_double, format_solr_date
@@ -40,7 +41,9 @@ def parse_orderby(text: str | None, fields: Mapping[str, str]) -> list[tuple[str
         if not words:
             continue
         if len(words) > 2 or (len(words) == 2 and words[1].lower() not in ("asc", "desc")):
-            raise QueryError(f"Can't determine a Sort Order (asc or desc) in sort spec '{item.strip()}'")
+            raise QueryError(
+                f"Can't determine a Sort Order (asc or desc) in sort spec '{item.strip()}'"
+            )
         field = words[0].lower()
         if field not in fields:
             raise UndefinedFieldError(words[0])
@@ -114,7 +117,11 @@ def _subtitle(start: int, rows: int, total: int, shown: int, elapsed: float) -> 
 
 def _page_links(href: str, start: int, rows: int, total: int) -> list[dict[str, str]]:
     def link(rel: str, page_start: object) -> dict[str, str]:
-        return {"rel": rel, "type": "application/atom+xml", "href": f"{href}&start={page_start}&rows={rows}"}
+        return {
+            "rel": rel,
+            "type": "application/atom+xml",
+            "href": f"{href}&start={page_start}&rows={rows}",
+        }
 
     links = [link("self", start), link("first", 0)]
     if rows == 0:

@@ -26,7 +26,7 @@ def _tomcat_page(status: str, body: str) -> bytes:
         f'<!doctype html><html lang="en"><head><title>HTTP Status {status}</title>'
         f'<style type="text/css">{_TOMCAT_STYLE}</style></head><body><h1>HTTP Status {status}</h1>'
         f'<hr class="line" />{body}<hr class="line" /><h3>Apache Tomcat/8.5.42</h3></body></html>'
-    ).encode("utf-8")
+    ).encode()
 
 
 def unauthorized_page() -> bytes:
@@ -62,15 +62,17 @@ def too_long_query_page() -> bytes:
         "HttpSolrClient$RemoteSolrException: Error from server at "
         "http://dep-sci-solr-vip.dhus.local/solr/dhus: non ok status: 413, message:Request Entity Too Large"
     )
-    return exception_page(message, "org.springframework.web.util.NestedServletException: " + message)
+    return exception_page(
+        message, "org.springframework.web.util.NestedServletException: " + message
+    )
 
 
 def internal_error_page() -> bytes:
     """A generic 500 page (the ``error_rate`` fault)."""
-    message = (
-        "Request processing failed; nested exception is java.lang.IllegalStateException: simulated failure"
+    message = "Request processing failed; nested exception is java.lang.IllegalStateException: simulated failure"
+    return exception_page(
+        message, "org.springframework.web.util.NestedServletException: " + message
     )
-    return exception_page(message, "org.springframework.web.util.NestedServletException: " + message)
 
 
 def not_found_page() -> bytes:

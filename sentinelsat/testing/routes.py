@@ -6,10 +6,11 @@ import hashlib
 import json
 import re
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timezone
 from email.message import Message
-from typing import TYPE_CHECKING, Callable, Iterable, Optional
+from typing import TYPE_CHECKING, Callable
 
 from . import odata, opensearch, pages
 from .archive import ACCEPTED, QUOTA_EXCEEDED
@@ -30,7 +31,7 @@ class Request:
     query: dict[str, str]
     form: dict[str, str]
     headers: Message
-    user: Optional[str] = None
+    user: str | None = None
 
 
 @dataclass
@@ -40,9 +41,9 @@ class Response:
     status: int
     headers: list[tuple[str, str]] = field(default_factory=list)
     body: bytes = b""
-    chunks: Optional[Iterable["bytes | memoryview"]] = None
-    length: Optional[int] = None
-    on_close: Optional[Callable[[], None]] = None
+    chunks: Iterable[bytes | memoryview] | None = None
+    length: int | None = None
+    on_close: Callable[[], None] | None = None
 
     def close(self) -> None:
         """Run ``on_close`` once (releases a download slot)."""
@@ -69,7 +70,9 @@ def json_response(status: int, document: object, *headers: tuple[str, str]) -> R
 
 def html_response(status: int, page: bytes, *headers: tuple[str, str]) -> Response:
     """An HTML page."""
-    return Response(status, [("Content-Type", "text/html;charset=utf-8"), _NO_CACHE, *headers], page)
+    return Response(
+        status, [("Content-Type", "text/html;charset=utf-8"), _NO_CACHE, *headers], page
+    )
 
 
 def text_response(status: int, text: str, *headers: tuple[str, str]) -> Response:
@@ -88,7 +91,9 @@ def _paging(request: Request) -> tuple[int, int] | Response:
     except ValueError:
         return json_response(400, opensearch.error_feed("Invalid start or rows parameter"))
     if rows < 0 or rows > opensearch.MAX_ROWS or start < 0:
-        message = f"Invalid rows or start parameter: rows must be between 0 and {opensearch.MAX_ROWS}"
+        message = (
+            f"Invalid rows or start parameter: rows must be between 0 and {opensearch.MAX_ROWS}"
+        )
         return json_response(400, opensearch.error_feed(message))
     return start, rows
 
@@ -97,7 +102,7 @@ _RESULT_CACHE_SECONDS = 5.0
 _RESULT_CACHE_SIZE = 8
 
 
-def _matching_products(hub: "LocalHub", text: str, orderby: Optional[str]) -> list:
+def _matching_products(hub: LocalHub, text: str, orderby: str | None) -> list:
     """Evaluate and sort a query, reusing the result for a few seconds: a client pages
     through the same query, and Solr caches it the same way."""
     key = (text, orderby)
@@ -116,7 +121,7 @@ def _matching_products(hub: "LocalHub", text: str, orderby: Optional[str]) -> li
     return matches
 
 
-def search(hub: "LocalHub", request: Request) -> Response:
+def search(hub: LocalHub, request: Request) -> Response:
     """``search?format=json&rows=R&start=S[&orderby=...]`` with ``q`` in the form or the URL."""
     began = time.perf_counter()
     paging = _paging(request)
@@ -126,15 +131,21 @@ def search(hub: "LocalHub", request: Request) -> Response:
     params = {**request.query, **request.form}
     text = params.get("q", "")
     if java_urlencoded_length(text) > MAX_QUERY_LENGTH:
-        return html_response(500, pages.too_long_query_page(), ("cause-message", pages.SOLR_413_CAUSE))
+        return html_response(
+            500, pages.too_long_query_page(), ("cause-message", pages.SOLR_413_CAUSE)
+        )
     try:
         matches = _matching_products(hub, text, params.get("orderby"))
     except QueryError as error:
         return json_response(200, opensearch.error_feed(error.message))
     page = matches[start : start + rows]
     elapsed = time.perf_counter() - began
-    feed = opensearch.search_feed(hub.url, text, start, rows, len(matches), page, elapsed, with_entries=False)
-    body = opensearch.splice_entries(odata.dumps(feed), [hub.entry_json(product) for product in page])
+    feed = opensearch.search_feed(
+        hub.url, text, start, rows, len(matches), page, elapsed, with_entries=False
+    )
+    body = opensearch.splice_entries(
+        odata.dumps(feed), [hub.entry_json(product) for product in page]
+    )
     return Response(200, [_JSON, _NO_CACHE, ("Vary", "Accept-Encoding")], body)
 
 
@@ -144,7 +155,9 @@ def _invalid_key(key: str, xml: bool = False) -> Response:
     cause = ("cause-message", f"InvalidKeyException : {message}")
     if xml:
         body = odata.xml_error(message).encode()
-        return Response(404, [("Content-Type", "application/xml"), _ODATA_V1, _NO_CACHE, cause], body)
+        return Response(
+            404, [("Content-Type", "application/xml"), _ODATA_V1, _NO_CACHE, cause], body
+        )
     return json_response(404, odata.json_error(message), _ODATA_V1, cause)
 
 
@@ -152,11 +165,13 @@ def _xml_failure(status: int, cause: str) -> Response:
     message = cause.split(" : ", 1)[-1]
     body = odata.xml_error(message).encode()
     return Response(
-        status, [("Content-Type", "application/xml"), _ODATA_V1, _NO_CACHE, ("cause-message", cause)], body
+        status,
+        [("Content-Type", "application/xml"), _ODATA_V1, _NO_CACHE, ("cause-message", cause)],
+        body,
     )
 
 
-def product_entity(hub: "LocalHub", request: Request, key: str) -> Response:
+def product_entity(hub: LocalHub, request: Request, key: str) -> Response:
     """``Products('<id>')?$format=json[&$expand=Attributes]``."""
     product = hub.find_id(key)
     if product is None:
@@ -166,7 +181,7 @@ def product_entity(hub: "LocalHub", request: Request, key: str) -> Response:
     return json_response(200, document, _ODATA_V2)
 
 
-def product_online(hub: "LocalHub", request: Request, key: str) -> Response:
+def product_online(hub: LocalHub, request: Request, key: str) -> Response:
     """``Products('<id>')/Online/$value``: ``true`` or ``false``."""
     product = hub.find_id(key)
     if product is None:
@@ -174,7 +189,7 @@ def product_online(hub: "LocalHub", request: Request, key: str) -> Response:
     return text_response(200, "true" if product.online else "false", _ODATA_V2)
 
 
-def product_attribute(hub: "LocalHub", request: Request, key: str, name: str) -> Response:
+def product_attribute(hub: LocalHub, request: Request, key: str, name: str) -> Response:
     """``Products('<id>')/Attributes('<name>')/Value/$value``."""
     product = hub.find_id(key)
     if product is None:
@@ -185,7 +200,7 @@ def product_attribute(hub: "LocalHub", request: Request, key: str, name: str) ->
     return text_response(200, values[name][0], _ODATA_V2)
 
 
-def quicklook(hub: "LocalHub", request: Request, key: str) -> Response:
+def quicklook(hub: LocalHub, request: Request, key: str) -> Response:
     """``Products('<id>')/Products('Quicklook')/$value``: a small JPEG."""
     product = hub.find_id(key)
     if product is None:
@@ -207,7 +222,7 @@ def quicklook(hub: "LocalHub", request: Request, key: str) -> Response:
 _RANGE_RE = re.compile(r"^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$", re.IGNORECASE)
 
 
-def parse_range(header: Optional[str], size: int) -> tuple[int, int] | None | str:
+def parse_range(header: str | None, size: int) -> tuple[int, int] | str | None:
     """Parse a single ``Range: bytes=A-B`` header against ``size`` bytes.
 
     Returns
@@ -234,9 +249,11 @@ def parse_range(header: Optional[str], size: int) -> tuple[int, int] | None | st
     return first, min(last, size - 1)
 
 
-def _value_headers(hub: "LocalHub", product: "Product") -> list[tuple[str, str]]:
+def _value_headers(hub: LocalHub, product: Product) -> list[tuple[str, str]]:
     filename = (
-        hub.faults.hostile_filename if hub.faults.hostile_filename is not None else product.download_name
+        hub.faults.hostile_filename
+        if hub.faults.hostile_filename is not None
+        else product.download_name
     )
     return [
         ("Content-Type", "application/octet-stream"),
@@ -252,8 +269,10 @@ def _value_headers(hub: "LocalHub", product: "Product") -> list[tuple[str, str]]
     ]
 
 
-def _offline(hub: "LocalHub", request: Request, product: "Product") -> Optional[Response]:
-    outcome = hub.archive.request(product, request.user or "", hub.faults.lta_delay, hub.faults.lta_quota)
+def _offline(hub: LocalHub, request: Request, product: Product) -> Response | None:
+    outcome = hub.archive.request(
+        product, request.user or "", hub.faults.lta_delay, hub.faults.lta_quota
+    )
     if outcome == ACCEPTED:
         return Response(202, [("Content-Type", "text/plain"), _ODATA_V2, _NO_CACHE])
     if outcome == QUOTA_EXCEEDED:
@@ -265,7 +284,7 @@ def _offline(hub: "LocalHub", request: Request, product: "Product") -> Optional[
     return None
 
 
-def product_value(hub: "LocalHub", request: Request, key: str) -> Response:
+def product_value(hub: LocalHub, request: Request, key: str) -> Response:
     """``Products('<id>')/$value``: the product (200/206/416), 202 if offline, 403 if limited."""
     product = hub.find_id(key)
     if product is None:
@@ -275,7 +294,9 @@ def product_value(hub: "LocalHub", request: Request, key: str) -> Response:
         if refusal is not None:
             return refusal
     headers = _value_headers(hub, product)
-    wanted = None if hub.faults.ignore_range else parse_range(request.headers.get("Range"), product.size)
+    wanted = (
+        None if hub.faults.ignore_range else parse_range(request.headers.get("Range"), product.size)
+    )
     if wanted == "unsatisfiable":
         return Response(416, headers + [("Content-Range", f"bytes */{product.size}")])
     first, last = wanted if isinstance(wanted, tuple) else (0, product.size - 1)
@@ -299,10 +320,12 @@ def product_value(hub: "LocalHub", request: Request, key: str) -> Response:
 
 
 # --------------------------------------------------------------------------- misc
-def stub_version(hub: "LocalHub", request: Request) -> Response:
+def stub_version(hub: LocalHub, request: Request) -> Response:
     """``api/stub/version``."""
     return Response(
-        200, [("Content-Type", "text/html"), _ODATA_V2, _NO_CACHE], json.dumps({"value": "2.4.1"}).encode()
+        200,
+        [("Content-Type", "text/html"), _ODATA_V2, _NO_CACHE],
+        json.dumps({"value": "2.4.1"}).encode(),
     )
 
 
@@ -329,7 +352,7 @@ def realm(path: str) -> str:
     return "Sentinels Scientific Data Hub"
 
 
-def dispatch(hub: "LocalHub", request: Request) -> Response:
+def dispatch(hub: LocalHub, request: Request) -> Response:
     """Route a request to its endpoint (404 page for unknown paths)."""
     for pattern, handler in ROUTES:
         match = pattern.match(request.path)

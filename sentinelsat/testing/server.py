@@ -8,9 +8,10 @@ import socket
 import threading
 import time
 import traceback
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Iterable, Optional
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from . import pages
@@ -58,8 +59,8 @@ class LoggedRequest:
     form: dict = field(default_factory=dict)
     status: int = 0
     bytes_sent: int = 0
-    range: Optional[str] = None
-    user: Optional[str] = None
+    range: str | None = None
+    user: str | None = None
     time: float = 0.0
     duration: float = 0.0
     dropped: bool = False
@@ -72,7 +73,7 @@ class _LogRecord:
         self.request = request
         self.time = started
         self.started = time.monotonic()
-        self.user: Optional[str] = None
+        self.user: str | None = None
         self.status = 0
         self.bytes_sent = 0
         self.duration = 0.0
@@ -105,12 +106,12 @@ class _LogRecord:
 class _Throttle:
     """Paces writes to ``hub.faults.bandwidth`` bytes per second (re-read for every piece)."""
 
-    def __init__(self, hub: "LocalHub"):
+    def __init__(self, hub: LocalHub):
         self.hub = hub
         self.started = time.monotonic()
         self.sent = 0
 
-    def pieces(self, chunk: "bytes | memoryview") -> Iterable["bytes | memoryview"]:
+    def pieces(self, chunk: bytes | memoryview) -> Iterable[bytes | memoryview]:
         bandwidth = self.hub.faults.bandwidth
         if not bandwidth:
             self.sent += len(chunk)
@@ -134,7 +135,7 @@ class HubRequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "Apache-Coyote/1.1"
     timeout = 120
-    server: "HubHTTPServer"
+    server: HubHTTPServer
 
     # ---- plumbing
     def setup(self) -> None:
@@ -146,19 +147,19 @@ class HubRequestHandler(BaseHTTPRequestHandler):
     def version_string(self) -> str:
         return self.server_version
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: object) -> None:
         stream = self.server.hub.access_log
         if stream is not None:
-            stream.write("%s - %s\n" % (self.address_string(), format % args))
+            stream.write(f"{self.address_string()} - {format % args}\n")
             stream.flush()
 
-    def do_GET(self) -> None:  # noqa: N802 - stdlib naming
+    def do_GET(self) -> None:
         self._handle()
 
-    def do_HEAD(self) -> None:  # noqa: N802
+    def do_HEAD(self) -> None:
         self._handle()
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         self._handle()
 
     # ---- request
@@ -178,7 +179,7 @@ class HubRequestHandler(BaseHTTPRequestHandler):
         form = self._read_form()
         return Request(self.command, unquote(parts.path), query, form, self.headers)
 
-    def _authenticate(self) -> Optional[str]:
+    def _authenticate(self) -> str | None:
         header = self.headers.get("Authorization") or ""
         scheme, _, encoded = header.partition(" ")
         if scheme.lower() != "basic":
@@ -200,7 +201,9 @@ class HubRequestHandler(BaseHTTPRequestHandler):
         request.user = self._authenticate()
         if request.user is None:
             return html_response(
-                401, pages.unauthorized_page(), ("WWW-Authenticate", f'Basic realm="{realm(request.path)}"')
+                401,
+                pages.unauthorized_page(),
+                ("WWW-Authenticate", f'Basic realm="{realm(request.path)}"'),
             )
         if faults.error_rate > 0 and hub.draw_error(faults.error_rate):
             return html_response(500, pages.internal_error_page())
@@ -210,7 +213,7 @@ class HubRequestHandler(BaseHTTPRequestHandler):
         hub = self.server.hub
         request = self._parse()
         record = _LogRecord(request, time.time())
-        response: Optional[Response] = None
+        response: Response | None = None
         try:
             try:
                 response = self._respond(request)
@@ -231,7 +234,7 @@ class HubRequestHandler(BaseHTTPRequestHandler):
     # The log entry is appended, and its byte count and download slot updated, *before* the
     # bytes go out: a client that has received a whole response sees it in the log and may
     # start its next download at once.
-    def _send(self, response: Response, record: "_LogRecord") -> None:
+    def _send(self, response: Response, record: _LogRecord) -> None:
         self.send_response(response.status)
         for name, value in response.headers:
             self.send_header(name, value)
@@ -249,7 +252,7 @@ class HubRequestHandler(BaseHTTPRequestHandler):
             return
         self._stream(response, record)
 
-    def _stream(self, response: Response, record: "_LogRecord") -> None:
+    def _stream(self, response: Response, record: _LogRecord) -> None:
         hub = self.server.hub
         limit = hub.faults.drop_after
         throttle = _Throttle(hub)
@@ -290,7 +293,7 @@ class HubHTTPServer(ThreadingHTTPServer):
     block_on_close = False
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], hub: "LocalHub"):
+    def __init__(self, address: tuple[str, int], hub: LocalHub):
         self.hub = hub
         self._connections: dict[socket.socket, threading.Thread] = {}
         self._lock = threading.Lock()
@@ -298,7 +301,9 @@ class HubHTTPServer(ThreadingHTTPServer):
 
     def process_request(self, request, client_address) -> None:  # type: ignore[override]
         thread = threading.Thread(
-            target=self._serve_connection, args=(request, client_address), name="sentinelsat-hub-connection"
+            target=self._serve_connection,
+            args=(request, client_address),
+            name="sentinelsat-hub-connection",
         )
         thread.daemon = True
         with self._lock:

@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Iterable, Mapping, Optional, Protocol, Union
+from typing import Any, Callable, Protocol, Union
 
 from shapely import wkt as shapely_wkt
 from shapely.errors import ShapelyError
@@ -60,7 +61,7 @@ class UndefinedFieldError(QueryError):
 class Term:
     """A single value: ``kind`` is ``term``, ``phrase`` or ``regex``; ``raw`` keeps escapes."""
 
-    field: Optional[str]
+    field: str | None
     text: str
     raw: str
     kind: str = "term"
@@ -70,9 +71,9 @@ class Term:
 class Range:
     """A range clause; ``None`` bounds are open (``*``)."""
 
-    field: Optional[str]
-    low: Optional[str]
-    high: Optional[str]
+    field: str | None
+    low: str | None
+    high: str | None
     include_low: bool
     include_high: bool
 
@@ -86,7 +87,7 @@ class MatchAll:
 class Not:
     """Negation of a clause."""
 
-    child: "Node"
+    child: Node
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,9 @@ class _Parser:
 
     # ---- helpers
     def error(self, detail: str) -> QuerySyntaxError:
-        return QuerySyntaxError(f"org.apache.solr.search.SyntaxError: Cannot parse '{self.text}': {detail}")
+        return QuerySyntaxError(
+            f"org.apache.solr.search.SyntaxError: Cannot parse '{self.text}': {detail}"
+        )
 
     def at_end(self) -> bool:
         return self.pos >= len(self.text)
@@ -159,7 +162,7 @@ class _Parser:
             raise self.error(self.encountered())
         return node
 
-    def parse_or(self, field: Optional[str]) -> Node:
+    def parse_or(self, field: str | None) -> Node:
         children = [self.parse_and(field)]
         while True:
             self.skip_ws()
@@ -172,7 +175,7 @@ class _Parser:
             children.append(self.parse_and(field))
         return children[0] if len(children) == 1 else Or(tuple(children))
 
-    def parse_and(self, field: Optional[str]) -> Node:
+    def parse_and(self, field: str | None) -> Node:
         children = [self.parse_unary(field)]
         while True:
             self.skip_ws()
@@ -185,7 +188,7 @@ class _Parser:
             children.append(self.parse_unary(field))
         return children[0] if len(children) == 1 else And(tuple(children))
 
-    def parse_unary(self, field: Optional[str]) -> Node:
+    def parse_unary(self, field: str | None) -> Node:
         self.skip_ws()
         if self.peek_keyword("NOT"):
             self.pos += 3
@@ -198,7 +201,7 @@ class _Parser:
             return self.parse_unary(field)
         return self.parse_primary(field)
 
-    def parse_primary(self, field: Optional[str]) -> Node:
+    def parse_primary(self, field: str | None) -> Node:
         self.skip_ws()
         if self.at_end() or self.peek(")"):
             raise self.error(self.encountered())
@@ -217,7 +220,7 @@ class _Parser:
         self.skip_boost()
         return Term(field, unescape(raw), raw)
 
-    def parse_group(self, field: Optional[str]) -> Node:
+    def parse_group(self, field: str | None) -> Node:
         self.pos += 1
         node = self.parse_or(field)
         self.expect(")")
@@ -273,25 +276,29 @@ class _Parser:
                 self.pos += 1
                 return self.text[start + 1 : self.pos - 1]
             self.pos += 1
-        raise self.error(f"Lexical error: unterminated {quote}...{quote} starting at column {start + 1}")
+        raise self.error(
+            f"Lexical error: unterminated {quote}...{quote} starting at column {start + 1}"
+        )
 
     def skip_boost(self) -> None:
         for marker in ("^", "~"):
             if self.peek(marker):
                 self.pos += 1
-                while not self.at_end() and (self.text[self.pos].isdigit() or self.text[self.pos] == "."):
+                while not self.at_end() and (
+                    self.text[self.pos].isdigit() or self.text[self.pos] == "."
+                ):
                     self.pos += 1
 
-    def parse_phrase(self, field: Optional[str]) -> Node:
+    def parse_phrase(self, field: str | None) -> Node:
         raw = self.read_quoted('"')
         self.skip_boost()
         return Term(field, unescape(raw), raw, kind="phrase")
 
-    def parse_regex(self, field: Optional[str]) -> Node:
+    def parse_regex(self, field: str | None) -> Node:
         raw = self.read_quoted("/")
         return Term(field, raw.replace("\\/", "/"), raw, kind="regex")
 
-    def read_range_bound(self) -> Optional[str]:
+    def read_range_bound(self) -> str | None:
         self.skip_ws()
         if self.peek('"'):
             return unescape(self.read_quoted('"'))
@@ -303,7 +310,7 @@ class _Parser:
         text = self.text[start : self.pos]
         return None if text == "*" else unescape(text)
 
-    def parse_range(self, field: Optional[str]) -> Node:
+    def parse_range(self, field: str | None) -> Node:
         include_low = self.text[self.pos] == "["
         self.pos += 1
         low = self.read_range_bound()
@@ -446,7 +453,9 @@ def parse_date_math(text: str, now: datetime) -> datetime:
 
 
 # --------------------------------------------------------------------------- geometry
-_SPATIAL_RE = re.compile(r"^\s*(intersects|contains|iswithin|isdisjointto)\s*\((.*)\)\s*$", re.I | re.S)
+_SPATIAL_RE = re.compile(
+    r"^\s*(intersects|contains|iswithin|isdisjointto)\s*\((.*)\)\s*$", re.I | re.S
+)
 _ENVELOPE_RE = re.compile(r"^\s*envelope\s*\(([^)]*)\)\s*$", re.I)
 _POINT_RE = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$")
 
@@ -472,7 +481,9 @@ def parse_shape(text: str) -> BaseGeometry:
             f'Unable to parse shape given formats "lat,lon", "x y" or as WKT because {text}'
         ) from None
     if shape.is_empty:
-        raise QueryError(f'Unable to parse shape given formats "lat,lon", "x y" or as WKT because {text}')
+        raise QueryError(
+            f'Unable to parse shape given formats "lat,lon", "x y" or as WKT because {text}'
+        )
     return shape
 
 
@@ -602,7 +613,8 @@ class _Compiler:
             if term.kind == "term" and term.raw == "*":
                 return lambda product: True
             children = [
-                self.compile_term(Term(name, term.text, term.raw, term.kind)) for name in DEFAULT_FIELDS
+                self.compile_term(Term(name, term.text, term.raw, term.kind))
+                for name in DEFAULT_FIELDS
             ]
             return lambda product: any(child(product) for child in children)
         field = self.field(term.field)
@@ -616,8 +628,10 @@ class _Compiler:
             return lambda product: test(product.geometry)
         if kind == "str":
             return _string_predicate(field, term)
-        if term.kind == "regex" or _has_wildcard(term.raw) and term.kind == "term":
-            raise QueryError(f"Can't run prefix, wildcard or regex queries on field {field} of type {kind}")
+        if term.kind == "regex" or (_has_wildcard(term.raw) and term.kind == "term"):
+            raise QueryError(
+                f"Can't run prefix, wildcard or regex queries on field {field} of type {kind}"
+            )
         wanted = self.value(kind, term.text)
         return _matcher(field, lambda value: value == wanted)
 
@@ -660,7 +674,9 @@ class Query:
         ``QuerySyntaxError``, ``UndefinedFieldError`` or an invalid value.
     """
 
-    def __init__(self, text: str, fields: Optional[Mapping[str, str]] = None, now: Optional[datetime] = None):
+    def __init__(
+        self, text: str, fields: Mapping[str, str] | None = None, now: datetime | None = None
+    ):
         self.text = text
         self.now = now or datetime.now(_UTC)
         self.tree = parse_query(text)

@@ -11,7 +11,9 @@ import requests
 import yaml
 
 FIXTURES = Path(__file__).parent / "fixtures"
-AOI = "POLYGON((-66.2695 -8.0592,-66.2695 0.7031,-57.3047 0.7031,-57.3047 -8.0592,-66.2695 -8.0592))"
+AOI = (
+    "POLYGON((-66.2695 -8.0592,-66.2695 0.7031,-57.3047 0.7031,-57.3047 -8.0592,-66.2695 -8.0592))"
+)
 
 
 def load_cassette(name: str) -> list[dict[str, Any]]:

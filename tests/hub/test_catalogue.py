@@ -68,7 +68,9 @@ def test_identifiers_filenames_and_missions_look_real():
     assert {"S2MSI1C", "S2MSI2A"} <= {p.producttype for p in products}
     assert len({p.id for p in products}) == len({p.identifier for p in products}) == 400
     for product in products:
-        assert re.fullmatch(IDENTIFIER_PATTERNS[product.platformname], product.identifier), product.identifier
+        assert re.fullmatch(IDENTIFIER_PATTERNS[product.platformname], product.identifier), (
+            product.identifier
+        )
         assert product.filename == product.identifier + EXTENSIONS[product.platformname]
         assert product.attributes["identifier"] == product.title == product.identifier
         assert product.attributes["uuid"] == product.id
@@ -104,7 +106,9 @@ def test_default_span_has_sentinel2_products_of_the_last_day():
     now = datetime.now(UTC)
     products = LocalHub(products=40).products
     recent = [
-        p for p in products if p.platformname == "Sentinel-2" and p.beginposition >= now - timedelta(days=1)
+        p
+        for p in products
+        if p.platformname == "Sentinel-2" and p.beginposition >= now - timedelta(days=1)
     ]
     assert len(recent) >= 2
     assert all(p.beginposition <= now for p in products)
@@ -156,7 +160,8 @@ def test_content_is_deterministic_and_ranges_agree():
     assert len(whole) == 200_000
     assert whole == b"".join(other.product_bytes(product.id))
     assert (
-        b"".join(hub.product_bytes(product.id, 0, 70_000)) + b"".join(hub.product_bytes(product.id, 70_000))
+        b"".join(hub.product_bytes(product.id, 0, 70_000))
+        + b"".join(hub.product_bytes(product.id, 70_000))
         == whole
     )
     assert b"".join(hub.product_bytes(product.identifier, 65_530, 65_545)) == whole[65_530:65_545]

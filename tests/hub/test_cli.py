@@ -36,7 +36,10 @@ CLIENT = textwrap.dedent(
 
 @pytest.fixture
 def env():
-    return {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    return {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+    }
 
 
 def test_serve_prints_its_url_and_stops_on_ctrl_c(env):
@@ -49,7 +52,9 @@ def test_serve_prints_its_url_and_stops_on_ctrl_c(env):
         match = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
         assert match, line + process.stderr.read()
         assert int(match.group(1)) > 0
-        feed = requests.get(match.group(0) + "search?q=*&rows=1", auth=("alice", "secret")).json()["feed"]
+        feed = requests.get(match.group(0) + "search?q=*&rows=1", auth=("alice", "secret")).json()[
+            "feed"
+        ]
         assert feed["opensearch:totalResults"] == "5"
     finally:
         process.send_signal(signal.SIGINT)
@@ -130,7 +135,9 @@ def test_flags_build_the_hub():
     assert (faults.max_concurrent_downloads, faults.error_rate, faults.drop_after) == (2, 0.1, 100)
     assert faults.ignore_range and faults.maintenance and list(faults.corrupt) == ["x"]
     assert faults.hostile_filename == "../evil.zip"
-    assert hub_from_options(serve.make_context("serve", ["--corrupt"]).params).faults.corrupt is True
+    assert (
+        hub_from_options(serve.make_context("serve", ["--corrupt"]).params).faults.corrupt is True
+    )
 
 
 @pytest.mark.parametrize(
@@ -156,7 +163,11 @@ def test_invalid_sizes(text):
 
 def test_serve_rejects_bad_values(env):
     result = subprocess.run(
-        HUB + ["serve", "--product-size", "big"], capture_output=True, text=True, env=env, timeout=60
+        HUB + ["serve", "--product-size", "big"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
     )
     assert result.returncode == 2 and "invalid size" in result.stderr
 

@@ -31,7 +31,9 @@ def raw_get(hub: LocalHub, path: str, headers: dict | None = None) -> tuple[int,
     token = base64.b64encode(f"{hub.user}:{hub.password}".encode()).decode()
     connection = http.client.HTTPConnection("127.0.0.1", hub.port, timeout=10)
     try:
-        connection.request("GET", path, headers={"Authorization": f"Basic {token}", **(headers or {})})
+        connection.request(
+            "GET", path, headers={"Authorization": f"Basic {token}", **(headers or {})}
+        )
         response = connection.getresponse()
         try:
             return response.status, dict(response.getheaders()), response.read(), True
@@ -61,7 +63,10 @@ def test_offline_product_is_retrieved_after_a_delay(make_local_hub):
     refused = requests.get(odata_url(hub, second.id, "/$value"), auth=auth)
     assert refused.status_code == 403
     assert refused.headers["cause-message"].startswith("RetrievalQuotaException : ")
-    assert "offline products retrieval quota exceeded (1 fetches max)" in refused.headers["cause-message"]
+    assert (
+        "offline products retrieval quota exceeded (1 fetches max)"
+        in refused.headers["cause-message"]
+    )
     head = requests.head(odata_url(hub, second.id, "/$value"), auth=auth)
     assert head.status_code == 200 and head.headers["Content-Length"] == str(second.size)
     assert requests.get(odata_url(hub, first.id, "/Online/$value"), auth=auth).text == "false"
@@ -71,18 +76,29 @@ def test_offline_product_is_retrieved_after_a_delay(make_local_hub):
     assert first.online
     download = requests.get(odata_url(hub, first.id, "/$value"), auth=auth)
     assert download.status_code == 200
-    checksum = requests.get(odata_url(hub, first.id, "?$format=json"), auth=auth).json()["d"]["Checksum"][
-        "Value"
-    ]
+    checksum = requests.get(odata_url(hub, first.id, "?$format=json"), auth=auth).json()["d"][
+        "Checksum"
+    ]["Value"]
     assert hashlib.md5(download.content).hexdigest() == checksum
     assert requests.get(odata_url(hub, second.id, "/$value"), auth=auth).status_code == 202
 
 
 def test_quota_is_per_user(make_local_hub):
-    hub = make_local_hub(products=3, offline_share=1.0, lta_delay=30, lta_quota=1, users={"a": "1", "b": "2"})
-    assert requests.get(odata_url(hub, hub.products[0].id, "/$value"), auth=("a", "1")).status_code == 202
-    assert requests.get(odata_url(hub, hub.products[1].id, "/$value"), auth=("a", "1")).status_code == 403
-    assert requests.get(odata_url(hub, hub.products[1].id, "/$value"), auth=("b", "2")).status_code == 202
+    hub = make_local_hub(
+        products=3, offline_share=1.0, lta_delay=30, lta_quota=1, users={"a": "1", "b": "2"}
+    )
+    assert (
+        requests.get(odata_url(hub, hub.products[0].id, "/$value"), auth=("a", "1")).status_code
+        == 202
+    )
+    assert (
+        requests.get(odata_url(hub, hub.products[1].id, "/$value"), auth=("a", "1")).status_code
+        == 403
+    )
+    assert (
+        requests.get(odata_url(hub, hub.products[1].id, "/$value"), auth=("b", "2")).status_code
+        == 202
+    )
 
 
 def test_set_online(make_local_hub):
@@ -135,13 +151,17 @@ def test_error_rate_is_reproducible(make_local_hub):
 
 def test_error_rate_page(local_hub, auth):
     local_hub.faults.error_rate = 1.0
-    response = requests.get(odata_url(local_hub, local_hub.products[0].id, "?$format=json"), auth=auth)
+    response = requests.get(
+        odata_url(local_hub, local_hub.products[0].id, "?$format=json"), auth=auth
+    )
     assert response.status_code == 500
     assert response.headers["Content-Type"] == "text/html;charset=utf-8"
     assert "HTTP Status 500" in response.text
     local_hub.faults.error_rate = 0.0
     assert (
-        requests.get(odata_url(local_hub, local_hub.products[0].id, "?$format=json"), auth=auth).status_code
+        requests.get(
+            odata_url(local_hub, local_hub.products[0].id, "?$format=json"), auth=auth
+        ).status_code
         == 200
     )
 
@@ -204,7 +224,9 @@ def test_corrupt_flips_one_byte_consistently(make_local_hub):
 def test_corrupt_only_listed_products(make_local_hub):
     hub = make_local_hub(products=3)
     hub.faults.corrupt = [hub.products[1].identifier]
-    sums = [hashlib.md5(raw_get(hub, value_path(p.id))[2]).hexdigest() == p.md5 for p in hub.products]
+    sums = [
+        hashlib.md5(raw_get(hub, value_path(p.id))[2]).hexdigest() == p.md5 for p in hub.products
+    ]
     assert sums == [True, False, True]
 
 
@@ -224,7 +246,9 @@ def test_maintenance(local_hub, auth):
 
 def test_hostile_filename(make_local_hub):
     hub = make_local_hub(products=1, hostile_filename="../../evil.zip")
-    response = requests.get(odata_url(hub, hub.products[0].id, "/$value"), auth=(hub.user, hub.password))
+    response = requests.get(
+        odata_url(hub, hub.products[0].id, "/$value"), auth=(hub.user, hub.password)
+    )
     assert response.headers["Content-Disposition"] == 'inline;filename="../../evil.zip"'
 
 
@@ -238,7 +262,9 @@ def test_latency(make_local_hub):
 def test_bandwidth(make_local_hub):
     hub = make_local_hub(products=1, product_size=30_000, bandwidth=100_000)
     started = time.monotonic()
-    response = requests.get(odata_url(hub, hub.products[0].id, "/$value"), auth=(hub.user, hub.password))
+    response = requests.get(
+        odata_url(hub, hub.products[0].id, "/$value"), auth=(hub.user, hub.password)
+    )
     assert len(response.content) == 30_000
     assert time.monotonic() - started >= 0.3
 
@@ -288,7 +314,9 @@ def test_stop_ends_connections_threads_and_socket():
     idle = requests.Session()
     idle.auth = (hub.user, hub.password)
     assert idle.get(hub.url + "search?q=*").status_code == 200  # keeps a keep-alive connection open
-    streaming = requests.get(odata_url(hub, hub.products[0].id, "/$value"), auth=idle.auth, stream=True)
+    streaming = requests.get(
+        odata_url(hub, hub.products[0].id, "/$value"), auth=idle.auth, stream=True
+    )
     assert streaming.status_code == 200
     hub.stop()
     assert not hub.running

@@ -34,7 +34,9 @@ def test_product_entity(local_hub, session):
     assert d["__metadata"]["media_src"] == odata_url(local_hub, product.id, "/$value")
     first_lon, first_lat = product.geometry.exterior.coords[0]
     assert f"<gml:coordinates>{first_lat:.6f},{first_lon:.6f} " in d["ContentGeometry"]
-    assert d["Attributes"] == {"__deferred": {"uri": odata_url(local_hub, product.id, "/Attributes")}}
+    assert d["Attributes"] == {
+        "__deferred": {"uri": odata_url(local_hub, product.id, "/Attributes")}
+    }
     assert '"\\/Date(' in response.text
     body = session.get(odata_url(local_hub, product.id, "/$value")).content
     assert d["Checksum"]["Value"] == hashlib.md5(body).hexdigest()
@@ -42,7 +44,9 @@ def test_product_entity(local_hub, session):
 
 def test_product_entity_with_attributes(local_hub, session):
     product = next(p for p in local_hub.products if p.platformname == "Sentinel-2")
-    d = session.get(odata_url(local_hub, product.id, "?$format=json&$expand=Attributes")).json()["d"]
+    d = session.get(odata_url(local_hub, product.id, "?$format=json&$expand=Attributes")).json()[
+        "d"
+    ]
     results = d["Attributes"]["results"]
     values = {item["Name"]: item["Value"] for item in results}
     assert values["Filename"] == product.filename
@@ -50,9 +54,13 @@ def test_product_entity_with_attributes(local_hub, session):
     assert values["Satellite"] == "Sentinel-2"
     assert values["Product type"] == product.producttype
     assert float(values["Cloud cover percentage"]) == product.attributes["cloudcoverpercentage"]
-    assert [item["Name"].lower() for item in results] == sorted(item["Name"].lower() for item in results)
+    assert [item["Name"].lower() for item in results] == sorted(
+        item["Name"].lower() for item in results
+    )
     assert all(item["ContentLength"] == str(len(item["Value"])) for item in results)
-    attribute = session.get(odata_url(local_hub, product.id, "/Attributes('Filename')/Value/$value"))
+    attribute = session.get(
+        odata_url(local_hub, product.id, "/Attributes('Filename')/Value/$value")
+    )
     assert attribute.text == product.filename
 
 
@@ -128,12 +136,19 @@ def test_online_and_quicklook(local_hub, session):
     assert online.text == "true" and online.headers["Content-Type"].startswith("text/plain")
     local_hub.set_online(product.id, False)
     assert session.get(odata_url(local_hub, product.id, "/Online/$value")).text == "false"
-    assert session.get(odata_url(local_hub, product.id, "?$format=json")).json()["d"]["Online"] is False
+    assert (
+        session.get(odata_url(local_hub, product.id, "?$format=json")).json()["d"]["Online"]
+        is False
+    )
     quicklook = session.get(odata_url(local_hub, product.id, "/Products('Quicklook')/$value"))
     assert quicklook.status_code == 200
     assert quicklook.headers["Content-Type"] == "image/jpeg"
-    assert quicklook.headers["Content-Disposition"] == f'inline;filename="{product.identifier}-ql.jpg"'
-    assert quicklook.content[:2] == b"\xff\xd8" and quicklook.content.rstrip(b"\0")[-2:] == b"\xff\xd9"
+    assert (
+        quicklook.headers["Content-Disposition"] == f'inline;filename="{product.identifier}-ql.jpg"'
+    )
+    assert (
+        quicklook.content[:2] == b"\xff\xd8" and quicklook.content.rstrip(b"\0")[-2:] == b"\xff\xd9"
+    )
     assert product.identifier.encode() in quicklook.content
 
 
@@ -180,7 +195,9 @@ def test_recorded_products_over_http(make_local_hub):
         found = entries(search(hub, http, " OR ".join(names)).json())
         assert sorted(entry["title"] for entry in found) == sorted(names)
         dated = search(
-            hub, http, "beginPosition:[2015-05-26T00:00:00Z TO 2015-05-27T00:00:00Z] platformname:Sentinel-1"
+            hub,
+            http,
+            "beginPosition:[2015-05-26T00:00:00Z TO 2015-05-27T00:00:00Z] platformname:Sentinel-1",
         )
         assert sorted(entry["title"] for entry in entries(dated.json())) == sorted(names[:2])
 
@@ -201,4 +218,7 @@ def test_odata_keys_are_ids_not_names(local_hub, session):
     product = local_hub.products[0]
     response = session.get(odata_url(local_hub, product.identifier, "?$format=json"))
     assert response.status_code == 404
-    assert response.headers["cause-message"] == f"InvalidKeyException : Invalid key ({product.identifier}) to access Products"
+    assert (
+        response.headers["cause-message"]
+        == f"InvalidKeyException : Invalid key ({product.identifier}) to access Products"
+    )

@@ -7,7 +7,15 @@ import json
 import pytest
 import requests
 
-from .helpers import FIXTURES, entries, load_cassette, odata_url, recorded_body, recorded_headers, search
+from .helpers import (
+    FIXTURES,
+    entries,
+    load_cassette,
+    odata_url,
+    recorded_body,
+    recorded_headers,
+    search,
+)
 
 RECORDED_ID = "d8340134-878f-4891-ba4f-4df54f1e3ab4"
 RECORDED_NAME = "S1A_WV_OCN__2SSV_20150526T211029_20150526T211737_006097_007E78_134A"
@@ -30,7 +38,9 @@ def typed_names(entry: dict) -> dict[str, set[str]]:
     for group in ("date", "int", "double", "str"):
         items = entry.get(group)
         if items is not None:
-            groups[group] = {item["name"] for item in ([items] if isinstance(items, dict) else items)}
+            groups[group] = {
+                item["name"] for item in ([items] if isinstance(items, dict) else items)
+            }
     return groups
 
 
@@ -54,15 +64,24 @@ def test_search_with_one_entry(hub, http):
     ]
     for key in ("title", "id", "summary"):
         assert mine["feed"]["entry"][key] == recorded["feed"]["entry"][key]
-    for key in ("opensearch:totalResults", "opensearch:startIndex", "opensearch:itemsPerPage", "title"):
+    for key in (
+        "opensearch:totalResults",
+        "opensearch:startIndex",
+        "opensearch:itemsPerPage",
+        "title",
+    ):
         assert mine["feed"][key] == recorded["feed"][key]
     assert mine["feed"]["entry"]["str"] == recorded["feed"]["entry"]["str"]
 
 
 def test_search_with_two_entries(hub, http):
     recorded = recorded_body(load_cassette("search_two_entries_2018.yaml")[0])
-    products = [p for p in hub.products if p.platformname == "Sentinel-1" and p.producttype == "GRD"][:2]
-    mine = search(hub, http, "identifier:(" + " OR ".join(p.identifier for p in products) + ")").json()
+    products = [
+        p for p in hub.products if p.platformname == "Sentinel-1" and p.producttype == "GRD"
+    ][:2]
+    mine = search(
+        hub, http, "identifier:(" + " OR ".join(p.identifier for p in products) + ")"
+    ).json()
     assert set(mine["feed"]) == set(recorded["feed"])
     assert isinstance(mine["feed"]["entry"], list) and len(mine["feed"]["entry"]) == 2
     assert set(mine["feed"]["entry"][0]) == set(recorded["feed"]["entry"][0])
@@ -82,7 +101,11 @@ def test_search_without_entries(hub, http):
         headers={"Content-Type": "application/x-www-form-urlencoded; charset=UTF-8"},
     )
     mine = response.json()
-    assert mine["feed"]["opensearch:totalResults"] == recorded["feed"]["opensearch:totalResults"] == "0"
+    assert (
+        mine["feed"]["opensearch:totalResults"]
+        == recorded["feed"]["opensearch:totalResults"]
+        == "0"
+    )
     assert set(mine["feed"]) == set(recorded["feed"])
     assert [link["href"].split("&", 1)[1] for link in mine["feed"]["link"][:3]] == [
         link["href"].split("&", 1)[1] for link in recorded["feed"]["link"][:3]
@@ -101,7 +124,15 @@ def test_odata_short_keys(hub, http):
     recorded = json.loads((FIXTURES / "odata_short_2023.json").read_text())["body"]
     mine = http.get(odata_url(hub, hub.products[0].id, "?$format=json")).json()
     assert set(mine["d"]) == set(recorded["d"])
-    for key in ("__metadata", "ContentDate", "Checksum", "Products", "Nodes", "Attributes", "Class"):
+    for key in (
+        "__metadata",
+        "ContentDate",
+        "Checksum",
+        "Products",
+        "Nodes",
+        "Attributes",
+        "Class",
+    ):
         assert set(mine["d"][key]) == set(recorded["d"][key]), key
     for key, value in recorded["d"].items():
         assert type(mine["d"][key]) is type(value), key
@@ -110,7 +141,9 @@ def test_odata_short_keys(hub, http):
 def test_odata_full_keys(hub, http):
     interaction = load_cassette("odata_full_2018.yaml")[0]
     recorded = recorded_body(interaction)["d"]
-    mine = http.get(odata_url(hub, hub.products[0].id, "?$format=json&$expand=Attributes")).json()["d"]
+    mine = http.get(odata_url(hub, hub.products[0].id, "?$format=json&$expand=Attributes")).json()[
+        "d"
+    ]
     assert set(recorded) <= set(mine)
     assert set(mine["Attributes"]) == set(recorded["Attributes"]) == {"results"}
     assert set(mine["Attributes"]["results"][0]) == set(recorded["Attributes"]["results"][0])
@@ -131,7 +164,9 @@ def test_odata_full_keys(hub, http):
 
 def test_odata_values_of_a_recorded_product(hub, http):
     interaction = next(
-        i for i in load_cassette("download_range_2018.yaml") if "$format=json" in i["request"]["uri"]
+        i
+        for i in load_cassette("download_range_2018.yaml")
+        if "$format=json" in i["request"]["uri"]
     )
     recorded = recorded_body(interaction)["d"]
     mine = http.get(odata_url(hub, recorded["Id"], "?$format=json")).json()["d"]
@@ -165,7 +200,9 @@ def test_not_found_bodies_are_identical(hub, http):
 
 def test_download_headers(hub, http):
     recorded = [
-        i for i in load_cassette("download_range_2018.yaml") if i["request"]["uri"].endswith("$value")
+        i
+        for i in load_cassette("download_range_2018.yaml")
+        if i["request"]["uri"].endswith("$value")
     ]
     full = next(i for i in recorded if i["response"]["status"]["code"] == 200)
     ranged = next(i for i in recorded if i["response"]["status"]["code"] == 206)
@@ -204,7 +241,9 @@ def test_stream_and_online_as_2023(hub, http):
 def test_unauthorized_page_is_identical(hub):
     interactions = load_cassette("wrong_credentials_2023.yaml")
     search_401 = interactions[0]
-    response = requests.get(hub.url + "search?format=json&rows=100&start=0&q=*", auth=("nobody", "wrong"))
+    response = requests.get(
+        hub.url + "search?format=json&rows=100&start=0&q=*", auth=("nobody", "wrong")
+    )
     assert response.status_code == 401
     assert response.text == recorded_body(search_401)
     assert response.headers["WWW-Authenticate"] == recorded_headers(search_401)["www-authenticate"]
@@ -223,4 +262,7 @@ def test_recorded_search_by_names_finds_the_recorded_products(hub, http):
             f"{RECORDED_NAME} OR S1A_WV_OCN__2SSH_20150603T092625_20150603T093332_006207_008194_521E",
         ).json()
     )
-    assert sorted(entry["id"] for entry in found) == ["1f62a176-c980-41dc-b3a1-c735d660c910", RECORDED_ID]
+    assert sorted(entry["id"] for entry in found) == [
+        "1f62a176-c980-41dc-b3a1-c735d660c910",
+        RECORDED_ID,
+    ]

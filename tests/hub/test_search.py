@@ -56,7 +56,9 @@ def test_results_equal_filtering_the_catalogue(hub, http):
     assert len(expected) > 5
     found = ids(search(hub, http, "platformname:Sentinel-2 AND cloudcoverpercentage:[0 TO 30]"))
     assert set(found) == expected
-    total = search(hub, http, "platformname:Sentinel-2 cloudcoverpercentage:[0 TO 30]", rows=0).json()
+    total = search(
+        hub, http, "platformname:Sentinel-2 cloudcoverpercentage:[0 TO 30]", rows=0
+    ).json()
     assert total["feed"]["opensearch:totalResults"] == str(len(expected))
 
 
@@ -85,7 +87,9 @@ def test_identifier_uuid_and_bare_names(hub, http):
 def test_wildcards_and_escapes(hub, http):
     expected = {p.id for p in hub.products if re.fullmatch(r"S1._IW_.*", p.identifier)}
     assert set(ids(search(hub, http, "identifier:S1?_IW_*"))) == expected
-    sentinel3 = {p.id for p in hub.products if p.attributes.get("timeliness") == "Non Time Critical"}
+    sentinel3 = {
+        p.id for p in hub.products if p.attributes.get("timeliness") == "Non Time Critical"
+    }
     assert sentinel3
     assert set(ids(search(hub, http, r"timeliness:Non\ Time\ Critical"))) == sentinel3
 
@@ -99,7 +103,8 @@ def test_one_entry_is_an_object_and_totals_are_strings(hub, http):
     assert feed["opensearch:itemsPerPage"] == "100"
     assert feed["subtitle"].startswith("Displaying 1 results. Request done in ")
     assert (
-        feed["title"] == f"Sentinels Scientific Data Hub search results for: identifier:{product.identifier}"
+        feed["title"]
+        == f"Sentinels Scientific Data Hub search results for: identifier:{product.identifier}"
     )
 
 
@@ -147,10 +152,14 @@ def test_orderby_as_the_client_encodes_it(hub, http):
     )
     response = http.post(url, data={"q": "platformname:Sentinel-2"})
     found = entries(response.json())
-    keys = [(float(attribute(e, "cloudcoverpercentage")), attribute(e, "beginposition")) for e in found]
+    keys = [
+        (float(attribute(e, "cloudcoverpercentage")), attribute(e, "beginposition")) for e in found
+    ]
     assert len(keys) > 10
     assert [cloud for cloud, _ in keys] == sorted(cloud for cloud, _ in keys)
-    descending = search(hub, http, "platformname:Sentinel-2", orderby="cloudcoverpercentage desc").json()
+    descending = search(
+        hub, http, "platformname:Sentinel-2", orderby="cloudcoverpercentage desc"
+    ).json()
     clouds = [float(attribute(e, "cloudcoverpercentage")) for e in entries(descending)]
     assert clouds == sorted(clouds, reverse=True)
 
@@ -187,7 +196,10 @@ def test_entry_attributes_are_typed(make_local_hub):
         assert link[1]["rel"] == "alternative" and link[2]["rel"] == "icon"
         s5p = next(p for p in hub.products if p.platformname == "Sentinel-5 Precursor")
         entry = entries(search(hub, http, f"uuid:{s5p.id}").json())[0]
-        assert entry["int"] == {"name": "orbitnumber", "content": str(s5p.attributes["orbitnumber"])}
+        assert entry["int"] == {
+            "name": "orbitnumber",
+            "content": str(s5p.attributes["orbitnumber"]),
+        }
         assert "double" not in entry
 
 
@@ -227,6 +239,8 @@ def test_too_long_query_as_recorded(hub, http):
     )
     assert response.status_code == 500
     assert response.headers["Content-Type"].startswith("text/html")
-    assert "non ok status: 413, message:Request Entity Too Large" in response.headers["cause-message"]
+    assert (
+        "non ok status: 413, message:Request Entity Too Large" in response.headers["cause-message"]
+    )
     assert response.headers["cause-message"].startswith("RemoteSolrException : ")
     assert "HTTP Status 500" in response.text

@@ -178,7 +178,9 @@ def test_match_all_and_empty_query():
 def test_syntax_errors(query):
     with pytest.raises(QuerySyntaxError) as error:
         parse_query(query)
-    assert error.value.message.startswith(f"org.apache.solr.search.SyntaxError: Cannot parse '{query}'")
+    assert error.value.message.startswith(
+        f"org.apache.solr.search.SyntaxError: Cannot parse '{query}'"
+    )
 
 
 # --------------------------------------------------------------------------- date math
@@ -216,7 +218,9 @@ def test_invalid_dates(text):
 
 # --------------------------------------------------------------------------- evaluation
 def test_field_names_are_case_insensitive():
-    assert names("platformName:Sentinel-2") == names("platformname:Sentinel-2") == ["s2", "s2cloudy"]
+    assert (
+        names("platformName:Sentinel-2") == names("platformname:Sentinel-2") == ["s2", "s2cloudy"]
+    )
     assert names("beginPosition:[2016-01-01T00:00:00Z TO *]") == ["s2", "s2cloudy", "s3"]
 
 

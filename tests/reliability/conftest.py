@@ -3,6 +3,7 @@
 The hub fixtures (``local_hub``, ``make_local_hub``) come from the plugin that the root
 conftest registers.
 """
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """Helpers of the reliability tests: clients of the local hub, what is on disk, child processes."""
+
 from __future__ import annotations
 
 import hashlib
@@ -8,7 +9,8 @@ import subprocess
 import sys
 import textwrap
 import time
-from typing import Callable, Dict, Iterable, List, Optional
+from collections.abc import Iterable
+from typing import Callable
 
 import sentinelsat
 from sentinelsat import SentinelAPI
@@ -24,7 +26,7 @@ class FastAPI(SentinelAPI):
     retry_backoff = 0
 
 
-def hub_api(hub, password: Optional[str] = None, **kwargs) -> SentinelAPI:
+def hub_api(hub, password: str | None = None, **kwargs) -> SentinelAPI:
     """A client of ``hub`` (its first user), without progress bars unless asked."""
     kwargs.setdefault("show_progressbars", False)
     return FastAPI(hub.user, hub.password if password is None else password, hub.url, **kwargs)
@@ -35,16 +37,19 @@ def true_bytes(hub, product_id: str) -> bytes:
     return b"".join(hub.product_bytes(product_id))
 
 
-def value_requests(hub, product_id: Optional[str] = None) -> list:
+def value_requests(hub, product_id: str | None = None) -> list:
     """The logged ``$value`` GETs (of one product, or of all), in completion order."""
     return [
-        r for r in hub.request_log
-        if r.method == "GET" and r.path.endswith("/$value") and "Quicklook" not in r.path
-        and (product_id is None or "('{}')".format(product_id) in r.path)
+        r
+        for r in hub.request_log
+        if r.method == "GET"
+        and r.path.endswith("/$value")
+        and "Quicklook" not in r.path
+        and (product_id is None or f"('{product_id}')" in r.path)
     ]
 
 
-def products_on_disk(hub, directory) -> Dict[str, List[str]]:
+def products_on_disk(hub, directory) -> dict[str, list[str]]:
     """Check every file of ``directory`` and sort them into ``final`` and ``partial`` ids.
 
     The only files allowed are: a product under its final name whose bytes are exactly the
@@ -52,23 +57,23 @@ def products_on_disk(hub, directory) -> Dict[str, List[str]]:
     CLI's ``corrupt_scenes.txt``. Anything else fails the test.
     """
     by_name = {p.download_name: p for p in hub.products}
-    found: Dict[str, List[str]] = {"final": [], "partial": []}
+    found: dict[str, list[str]] = {"final": [], "partial": []}
     for entry in sorted(os.listdir(directory)):
         path = os.path.join(directory, entry)
         if entry == "corrupt_scenes.txt":
             continue
         partial = entry.endswith(PARTIAL_SUFFIX)
         name = entry[: -len(PARTIAL_SUFFIX)] if partial else entry
-        assert name in by_name, "unexpected file {!r} in {}".format(entry, directory)
+        assert name in by_name, f"unexpected file {entry!r} in {directory}"
         product = by_name[name]
         data = pathlib.Path(path).read_bytes()
         expected = true_bytes(hub, product.id)
         if partial:
-            assert expected.startswith(data), "{} is not a prefix of the product".format(entry)
+            assert expected.startswith(data), f"{entry} is not a prefix of the product"
             found["partial"].append(product.id)
         else:
-            assert len(data) == product.size, "{} has {} bytes, not {}".format(entry, len(data), product.size)
-            assert hashlib.md5(data).hexdigest() == product.md5.lower(), "{} is corrupt".format(entry)
+            assert len(data) == product.size, f"{entry} has {len(data)} bytes, not {product.size}"
+            assert hashlib.md5(data).hexdigest() == product.md5.lower(), f"{entry} is corrupt"
             assert data == expected
             found["final"].append(product.id)
     return found
@@ -119,11 +124,13 @@ def finish(process: subprocess.Popen, timeout: float = 60) -> tuple:
     except subprocess.TimeoutExpired:
         process.kill()
         out, err = process.communicate()
-        raise AssertionError("child process hung; stderr:\n" + err.decode(errors="replace")) from None
+        raise AssertionError(
+            "child process hung; stderr:\n" + err.decode(errors="replace")
+        ) from None
     return process.returncode, out.decode(errors="replace"), err.decode(errors="replace")
 
 
-def tree(root) -> Dict[str, bytes]:
+def tree(root) -> dict[str, bytes]:
     """Every file below ``root`` with its content (to show nothing else was written)."""
     files = {}
     for dirpath, _, names in os.walk(root):
@@ -134,5 +141,5 @@ def tree(root) -> Dict[str, bytes]:
     return files
 
 
-def ids(products: Iterable) -> List[str]:
+def ids(products: Iterable) -> list[str]:
     return [p.id for p in products]

@@ -5,6 +5,7 @@ correctly (rendered by the hub's own code, with a title that may be overridden),
 body, or a search page, in one of the hostile ways of :data:`BODIES` and :data:`PAGES`.
 Every request's path and headers are recorded. HTTP/1.0: one request per connection.
 """
+
 from __future__ import annotations
 
 import json
@@ -12,7 +13,7 @@ import re
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable, Dict, List, Optional
+from typing import Callable
 
 from sentinelsat.testing import LocalHub, odata
 
@@ -35,23 +36,37 @@ class HostileServer:
         The address in :attr:`url` (``127.0.0.1`` or ``localhost``: another host name).
     """
 
-    def __init__(self, body: str = "true", page: str = "huge", title: Optional[str] = None,
-                 redirect_to: Optional[str] = None, host: str = "127.0.0.1"):
+    def __init__(
+        self,
+        body: str = "true",
+        page: str = "huge",
+        title: str | None = None,
+        redirect_to: str | None = None,
+        host: str = "127.0.0.1",
+    ):
         catalogue = LocalHub(products=1, product_size=200_000)
         self.product = catalogue.products[0]
         self.content = b"".join(catalogue.product_bytes(self.product.id))
-        self.body, self.page, self.title, self.redirect_to, self.host = body, page, title, redirect_to, host
-        self.requests: List[Dict] = []
+        self.body, self.page, self.title, self.redirect_to, self.host = (
+            body,
+            page,
+            title,
+            redirect_to,
+            host,
+        )
+        self.requests: list[dict] = []
         self.stopping = threading.Event()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     @property
     def url(self) -> str:
-        return "http://{}:{}/".format(self.host, self._server.server_address[1])
+        return f"http://{self.host}:{self._server.server_address[1]}/"
 
-    def __enter__(self) -> "HostileServer":
+    def __enter__(self) -> HostileServer:
         self._thread.start()
         return self
 
@@ -73,20 +88,23 @@ def _handler(server: HostileServer):
         def log_message(self, *args) -> None:
             pass
 
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             self._answer()
 
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             self.rfile.read(length)
             self._answer()
 
         def _answer(self) -> None:
-            server.requests.append({"path": self.path, "headers": dict(self.headers.items()),
-                                    "raw": str(self.headers)})
+            server.requests.append(
+                {"path": self.path, "headers": dict(self.headers.items()), "raw": str(self.headers)}
+            )
             try:
                 if server.redirect_to is not None:
-                    self._head(302, [("Location", server.redirect_to.rstrip("/") + self.path)], length=0)
+                    self._head(
+                        302, [("Location", server.redirect_to.rstrip("/") + self.path)], length=0
+                    )
                 elif self.path.startswith("/search"):
                     PAGES[server.page](self, server)
                 elif re.search(r"\)/\$value$", self.path):
@@ -100,7 +118,7 @@ def _handler(server: HostileServer):
             except OSError:  # the client hung up: that is what it should do
                 pass
 
-        def _head(self, status: int, headers, length: Optional[int]) -> None:
+        def _head(self, status: int, headers, length: int | None) -> None:
             self.send_response(status)
             for name, value in headers:
                 self.send_header(name, value)
@@ -108,10 +126,16 @@ def _handler(server: HostileServer):
                 self.send_header("Content-Length", str(length))
             self.end_headers()
 
-        def product_head(self, status: int = 200, length: Optional[int] = None) -> None:
+        def product_head(self, status: int = 200, length: int | None = None) -> None:
             name = server.product.download_name
-            self._head(status, [("Content-Type", "application/octet-stream"),
-                                ("Content-Disposition", 'inline;filename="{}"'.format(name))], length)
+            self._head(
+                status,
+                [
+                    ("Content-Type", "application/octet-stream"),
+                    ("Content-Disposition", f'inline;filename="{name}"'),
+                ],
+                length,
+            )
 
         def endless(self, first: bytes = b"", filler: bytes = b"\xa5" * CHUNK) -> None:
             sent = 0
@@ -161,7 +185,7 @@ def _half_then_stall(h, s: HostileServer) -> None:
     h.stall()
 
 
-BODIES: Dict[str, Callable] = {
+BODIES: dict[str, Callable] = {
     "true": _true,
     "short content-length": _short_length,
     "long content-length": _long_length_then_stall,
@@ -191,7 +215,7 @@ def _endless_page(h, s: HostileServer) -> None:
     h.endless(first=b'{"feed": {"entry": [', filler=entry * (CHUNK // len(entry)))
 
 
-PAGES: Dict[str, Callable] = {"huge": _huge_page, "endless": _endless_page}
+PAGES: dict[str, Callable] = {"huge": _huge_page, "endless": _endless_page}
 
 
 def peak_memory_growth(function: Callable[[], object]) -> tuple:

@@ -5,6 +5,7 @@ every log record at DEBUG level (sentinelsat, urllib3, requests), in the text of
 exception and its traceback, in ``repr`` and pickles, in what the progress bars and the
 command line print, and in every file written.
 """
+
 from __future__ import annotations
 
 import base64
@@ -34,13 +35,13 @@ USER, PASSWORD, WRONG = "alice", "Zq9-unique-PASSWORD-7731", "wr0ng-unique-SECRE
 
 
 def secrets(password: str = PASSWORD) -> list:
-    token = base64.b64encode("{}:{}".format(USER, password).encode()).decode()
+    token = base64.b64encode(f"{USER}:{password}".encode()).decode()
     return [password, token]
 
 
 def assert_no_secret(text: str, where: str) -> None:
     for secret in secrets() + secrets(WRONG):
-        assert secret not in text, "a credential appears in {}".format(where)
+        assert secret not in text, f"a credential appears in {where}"
 
 
 @pytest.fixture
@@ -58,15 +59,18 @@ def everything_logged(caplog):
 
 
 def log_text(caplog) -> str:
-    return "\n".join("{} {} {!r}".format(r.name, r.getMessage(), r.args) for r in caplog.records)
+    return "\n".join(f"{r.name} {r.getMessage()} {r.args!r}" for r in caplog.records)
 
 
 def failures(hub, tmp_path) -> list:
     """Exceptions of failed operations, raised with the right and with a wrong password."""
     errors = []
     wrong = FastAPI(USER, WRONG, hub.url, show_progressbars=True)
-    for call in (lambda: wrong.count(), lambda: wrong.download(hub.products[0].id, str(tmp_path)),
-                 lambda: wrong.download_all([p.id for p in hub.products[:2]], str(tmp_path))):
+    for call in (
+        lambda: wrong.count(),
+        lambda: wrong.download(hub.products[0].id, str(tmp_path)),
+        lambda: wrong.download_all([p.id for p in hub.products[:2]], str(tmp_path)),
+    ):
         with pytest.raises(SentinelAPIError) as error:
             call()
         errors.append(error.value)
@@ -100,7 +104,9 @@ def test_password_never_shows(hub, tmp_path, everything_logged, capfd):
     errors = failures(hub, tmp_path)
 
     logged = log_text(everything_logged)
-    assert "Starting new HTTP connection" in logged and "Downloaded" in logged  # DEBUG and INFO were on
+    assert (
+        "Starting new HTTP connection" in logged and "Downloaded" in logged
+    )  # DEBUG and INFO were on
     assert_no_secret(logged, "the log")
     out, err = capfd.readouterr()
     assert "MD5 checksumming" in err or "Downloading products" in err  # the bars were drawn
@@ -125,8 +131,27 @@ def test_password_never_shows_in_the_command_line(hub, tmp_path, monkeypatch, ev
     ids = ",".join(p.id for p in hub.products[:3])
     outputs = []
     for args, env in [
-        (["-u", USER, "-p", PASSWORD, "--url", hub.url, "-d", "--uuid", ids, "--path", str(out), "--footprints"], {}),
-        (["--url", hub.url, "-d", "--uuid", ids, "--path", str(out)], {"DHUS_USER": USER, "DHUS_PASSWORD": PASSWORD}),
+        (
+            [
+                "-u",
+                USER,
+                "-p",
+                PASSWORD,
+                "--url",
+                hub.url,
+                "-d",
+                "--uuid",
+                ids,
+                "--path",
+                str(out),
+                "--footprints",
+            ],
+            {},
+        ),
+        (
+            ["--url", hub.url, "-d", "--uuid", ids, "--path", str(out)],
+            {"DHUS_USER": USER, "DHUS_PASSWORD": PASSWORD},
+        ),
         (["-u", USER, "-p", WRONG, "--url", hub.url, "--uuid", ids], {}),
     ]:
         result = runner.invoke(cli, args, env=env)
@@ -151,10 +176,12 @@ def test_tls_verification_is_on(hub, tmp_path):
 
 def test_nothing_in_the_package_turns_verification_off():
     package = pathlib.Path(sentinelsat.__file__).parent
-    forbidden = re.compile(r"verify\s*=\s*False|\.verify\s*=|CERT_NONE|check_hostname\s*=\s*False|"
-                           r"_create_unverified_context|disable_warnings|InsecureRequestWarning")
+    forbidden = re.compile(
+        r"verify\s*=\s*False|\.verify\s*=|CERT_NONE|check_hostname\s*=\s*False|"
+        r"_create_unverified_context|disable_warnings|InsecureRequestWarning"
+    )
     offenders = [
-        "{}:{}: {}".format(path.relative_to(package), number, line.strip())
+        f"{path.relative_to(package)}:{number}: {line.strip()}"
         for path in package.rglob("*.py")
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
         if forbidden.search(line)
@@ -168,13 +195,32 @@ def self_signed_server(tmp_path):
     if shutil.which("openssl") is None:
         pytest.skip("openssl is needed to make a certificate")
     key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
     seen = []
 
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802
+        def do_GET(self):
             seen.append(dict(self.headers.items()))
             self.send_response(200)
             self.send_header("Content-Length", "2")
@@ -190,9 +236,11 @@ def self_signed_server(tmp_path):
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(str(cert), str(key))
     server.socket = context.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
-    yield "https://127.0.0.1:{}/".format(server.server_address[1]), seen
+    yield f"https://127.0.0.1:{server.server_address[1]}/", seen
     server.shutdown()
     server.server_close()
     thread.join()
@@ -201,6 +249,8 @@ def self_signed_server(tmp_path):
 def test_an_untrusted_certificate_is_refused(self_signed_server):
     url, seen = self_signed_server
     api = FastAPI(USER, PASSWORD, url, show_progressbars=False, timeout=5)
-    with pytest.raises(SentinelAPIError, match="CERTIFICATE_VERIFY_FAILED|certificate verify failed"):
+    with pytest.raises(
+        SentinelAPIError, match=r"CERTIFICATE_VERIFY_FAILED|certificate verify failed"
+    ):
         api.count()
     assert seen == []  # not a single request, so no credentials, went to it

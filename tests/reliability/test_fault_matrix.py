@@ -12,20 +12,22 @@ Each row of ``MATRIX`` is one (operation, fault) pair and its expected outcome:
 A new fault is an entry of ``FAULTS`` plus its rows; a new operation an entry of
 ``OPERATIONS`` plus its rows. ``test_matrix_is_complete`` makes sure no pair is forgotten.
 """
+
 from __future__ import annotations
 
 import random
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional, Tuple, Type
+from typing import Any, Callable
 
 import pytest
 from click.testing import CliRunner
 
-from .faultkit import hub_api, products_on_disk, value_requests, wait_for, write_prefix
 from sentinelsat import InvalidChecksumError, SentinelAPI, SentinelAPIError, SentinelAPILTAError
 from sentinelsat.scripts.cli import cli
+
+from .faultkit import hub_api, products_on_disk, value_requests, wait_for, write_prefix
 
 pytestmark = [pytest.mark.hub, pytest.mark.timeout(60)]
 
@@ -39,7 +41,7 @@ def quiet_error_seed(rate: float, draws: int = 80, most: int = 3) -> int:
     request four times, always gets through, whatever order its threads draw in.
     (Mirrors the hub's seeded generator; the rows assert that the 500s really happened.)"""
     for seed in range(10_000):
-        rng = random.Random("sentinelsat-hub-errors:{}".format(seed))
+        rng = random.Random(f"sentinelsat-hub-errors:{seed}")
         hits = [rng.random() < rate for _ in range(draws)]
         if hits[0] and sum(hits) <= most:
             return seed
@@ -54,8 +56,8 @@ class Ctx:
     hub: Any
     directory: Any
     password: str
-    timeout: Optional[float] = None
-    timers: List[threading.Timer] = field(default_factory=list)
+    timeout: float | None = None
+    timers: list[threading.Timer] = field(default_factory=list)
 
     @property
     def target(self):
@@ -68,7 +70,9 @@ class Ctx:
         return self.hub.products[:4]
 
     def role(self, name: str) -> list:
-        return {"target": [self.target], "others": self.batch[1:], "all": self.batch, "none": []}[name]
+        return {"target": [self.target], "others": self.batch[1:], "all": self.batch, "none": []}[
+            name
+        ]
 
     def api(self) -> SentinelAPI:
         return hub_api(self.hub, self.password, timeout=self.timeout)
@@ -79,7 +83,7 @@ class Ctx:
 class Fault:
     name: str
     setup: Callable[[Ctx], None]
-    hub_knobs: Dict[str, Any] = field(default_factory=dict)
+    hub_knobs: dict[str, Any] = field(default_factory=dict)
 
 
 def _latency(ctx: Ctx) -> None:
@@ -123,28 +127,34 @@ def _wrong_password(ctx: Ctx) -> None:
 
 def _ignore_range(ctx: Ctx) -> None:
     ctx.hub.faults.ignore_range = True
-    write_prefix(ctx.hub, ctx.target.id, ctx.directory, ctx.target.size // 2)  # an earlier, interrupted run
+    write_prefix(
+        ctx.hub, ctx.target.id, ctx.directory, ctx.target.size // 2
+    )  # an earlier, interrupted run
 
 
 def _set(**knobs) -> Callable[[Ctx], None]:
     def setup(ctx: Ctx) -> None:
         for name, value in knobs.items():
             setattr(ctx.hub.faults, name, value)
+
     return setup
 
 
-FAULTS = {f.name: f for f in [
-    Fault("latency beyond timeout", _latency),
-    Fault("random 500s", _set(error_rate=0.1), {"seed": quiet_error_seed(0.1)}),
-    Fault("dropped connection", _set(drop_after=40_000)),
-    Fault("range ignored", _ignore_range),
-    Fault("corrupted byte", _corrupt),
-    Fault("maintenance", _set(maintenance=True)),
-    Fault("401", _wrong_password),
-    Fault("403 quota", _quota),
-    Fault("concurrent limit", _hold_the_only_download_slot),
-    Fault("offline product", _offline),
-]}
+FAULTS = {
+    f.name: f
+    for f in [
+        Fault("latency beyond timeout", _latency),
+        Fault("random 500s", _set(error_rate=0.1), {"seed": quiet_error_seed(0.1)}),
+        Fault("dropped connection", _set(drop_after=40_000)),
+        Fault("range ignored", _ignore_range),
+        Fault("corrupted byte", _corrupt),
+        Fault("maintenance", _set(maintenance=True)),
+        Fault("401", _wrong_password),
+        Fault("403 quota", _quota),
+        Fault("concurrent limit", _hold_the_only_download_slot),
+        Fault("offline product", _offline),
+    ]
+}
 
 
 # ---------------------------------------------------------------------------- the operations
@@ -159,8 +169,19 @@ def _cli(ctx: Ctx):
         runner = CliRunner(mix_stderr=False)
     except TypeError:  # Click >= 8.2 keeps stderr apart anyway
         runner = CliRunner()
-    args = ["-u", ctx.hub.user, "-p", ctx.password, "--url", ctx.hub.url, "-d",
-            "--uuid", ",".join(p.id for p in ctx.batch), "--path", str(ctx.directory)]
+    args = [
+        "-u",
+        ctx.hub.user,
+        "-p",
+        ctx.password,
+        "--url",
+        ctx.hub.url,
+        "-d",
+        "--uuid",
+        ",".join(p.id for p in ctx.batch),
+        "--path",
+        str(ctx.directory),
+    ]
     return runner.invoke(cli, args)
 
 
@@ -168,20 +189,35 @@ def _cli(ctx: Ctx):
 class Operation:
     name: str
     run: Callable[[Ctx], Any]
-    prepare: Optional[Callable[[Ctx], None]] = None
+    prepare: Callable[[Ctx], None] | None = None
     writes: bool = True
 
 
-OPERATIONS = {o.name: o for o in [
-    Operation("query", lambda c: c.api().query(raw="*"), writes=False),
-    Operation("count", lambda c: c.api().count(raw="*"), writes=False),
-    Operation("get_product_odata", lambda c: c.api().get_product_odata(c.target.id), writes=False),
-    Operation("download", lambda c: c.api().download(c.target.id, str(c.directory))),
-    Operation("download_all", lambda c: c.api().download_all([p.id for p in c.batch], str(c.directory), max_attempts=3)),
-    Operation("check_files", lambda c: c.api().check_files(ids=[p.id for p in c.batch], directory=str(c.directory), delete=True),
-              prepare=_check_files_prepare),
-    Operation("cli -d", _cli),
-]}
+OPERATIONS = {
+    o.name: o
+    for o in [
+        Operation("query", lambda c: c.api().query(raw="*"), writes=False),
+        Operation("count", lambda c: c.api().count(raw="*"), writes=False),
+        Operation(
+            "get_product_odata", lambda c: c.api().get_product_odata(c.target.id), writes=False
+        ),
+        Operation("download", lambda c: c.api().download(c.target.id, str(c.directory))),
+        Operation(
+            "download_all",
+            lambda c: c.api().download_all(
+                [p.id for p in c.batch], str(c.directory), max_attempts=3
+            ),
+        ),
+        Operation(
+            "check_files",
+            lambda c: c.api().check_files(
+                ids=[p.id for p in c.batch], directory=str(c.directory), delete=True
+            ),
+            prepare=_check_files_prepare,
+        ),
+        Operation("cli -d", _cli),
+    ]
+}
 
 
 # ---------------------------------------------------------------------------- outcomes
@@ -191,21 +227,21 @@ Check = Callable[[Ctx, Any], None]
 @dataclass(frozen=True)
 class Outcome:
     kind: str  # "returns", "raises" or "exits"
-    check: Optional[Check] = None
-    error: Optional[Type[BaseException]] = None
+    check: Check | None = None
+    error: type[BaseException] | None = None
     code: int = 0
-    fragments: Tuple[str, ...] = ()
+    fragments: tuple[str, ...] = ()
 
 
-def returns(check: Optional[Check] = None) -> Outcome:
+def returns(check: Check | None = None) -> Outcome:
     return Outcome("returns", check)
 
 
-def raises(error: Type[BaseException], *fragments: str) -> Outcome:
+def raises(error: type[BaseException], *fragments: str) -> Outcome:
     return Outcome("raises", error=error, fragments=fragments)
 
 
-def exits(code: int, *fragments: str, check: Optional[Check] = None) -> Outcome:
+def exits(code: int, *fragments: str, check: Check | None = None) -> Outcome:
     return Outcome("exits", check, code=code, fragments=fragments)
 
 
@@ -226,7 +262,12 @@ def all_products(ctx: Ctx, result) -> None:
 
 def odata_of_target(online: bool = True) -> Check:
     def check(ctx: Ctx, info) -> None:
-        assert (info["id"], info["size"], info["Online"]) == (ctx.target.id, ctx.target.size, online)
+        assert (info["id"], info["size"], info["Online"]) == (
+            ctx.target.id,
+            ctx.target.size,
+            online,
+        )
+
     return check
 
 
@@ -243,6 +284,7 @@ def batch_result(downloaded: str, triggered: str = "none", failed: str = "none")
         got = tuple(sorted(part) for part in result)
         want = tuple(sorted(p.id for p in ctx.role(r)) for r in (downloaded, triggered, failed))
         assert got == want
+
     return check
 
 
@@ -250,14 +292,17 @@ def corrupt_files(role: str) -> Check:
     def check(ctx: Ctx, result) -> None:
         want = {str(ctx.directory / p.download_name): [p.id] for p in ctx.role(role)}
         assert {path: [i["id"] for i in infos] for path, infos in result.items()} == want
+
     return check
 
 
 def scenes(role: str) -> Check:
     """The CLI listed these products in corrupt_scenes.txt."""
+
     def check(ctx: Ctx, result) -> None:
         lines = (ctx.directory / "corrupt_scenes.txt").read_text().splitlines()
-        assert lines == ["{} : {}".format(p.id, p.identifier) for p in ctx.role(role)]
+        assert lines == [f"{p.id} : {p.identifier}" for p in ctx.role(role)]
+
     return check
 
 
@@ -266,12 +311,13 @@ def _key(r) -> tuple:
     return r.method, r.path, tuple(sorted(r.query.items())), tuple(sorted(r.form.items()))
 
 
-def sent_each(times: int, requests: int = 1, at_least: Optional[int] = None) -> Check:
+def sent_each(times: int, requests: int = 1, at_least: int | None = None) -> Check:
     """``requests`` distinct requests, each sent ``times`` times (1: never retried).
 
     With ``at_least``, between ``at_least`` and ``requests`` distinct requests: check_files
     asks for its products' metadata in parallel and stops at the first failure, so the
     requests not yet started when it fails are never sent."""
+
     def check(ctx: Ctx, _) -> None:
         def counts() -> Counter:
             return Counter(_key(r) for r in ctx.hub.request_log)
@@ -281,17 +327,20 @@ def sent_each(times: int, requests: int = 1, at_least: Optional[int] = None) -> 
         found = counts()
         assert set(found.values()) == {times}, found
         assert (at_least or requests) <= len(found) <= requests, found
+
     return check
 
 
 def errors_retried(status: int = 500) -> Check:
     """Some requests were answered ``status``; each was repeated until it succeeded."""
+
     def check(ctx: Ctx, _) -> None:
         log = ctx.hub.request_log
         failed = [i for i, r in enumerate(log) if r.status == status]
         assert failed, "the fault never happened"
         for i in failed:
-            assert any(_key(r) == _key(log[i]) and r.status < 400 for r in log[i + 1:]), log[i]
+            assert any(_key(r) == _key(log[i]) and r.status < 400 for r in log[i + 1 :]), log[i]
+
     return check
 
 
@@ -301,39 +350,51 @@ def no_errors(ctx: Ctx, _) -> None:
 
 def resumed(role: str) -> Check:
     """Each product's body came in pieces, each request continuing where the last broke off."""
+
     def check(ctx: Ctx, _) -> None:
         for product in ctx.role(role):
             gets = [r for r in value_requests(ctx.hub, product.id) if r.status in (200, 206)]
             assert len(gets) > 1 and gets[-1].bytes_sent < 40_000 + 1
             offset = 0
             for r in gets:
-                assert r.range == ("bytes={}-".format(offset) if offset else None)
+                assert r.range == (f"bytes={offset}-" if offset else None)
                 offset += r.bytes_sent
             assert offset == product.size
+
     return check
 
 
 def restarted(ctx: Ctx, _) -> None:
     """The target's partial file was offered for resuming; the server sent everything."""
     [get] = value_requests(ctx.hub, ctx.target.id)
-    assert (get.range, get.status, get.bytes_sent) == ("bytes={}-".format(ctx.target.size // 2), 200, ctx.target.size)
+    assert (get.range, get.status, get.bytes_sent) == (
+        f"bytes={ctx.target.size // 2}-",
+        200,
+        ctx.target.size,
+    )
 
 
-def value_sent(times: int, status: int, byte_range: Optional[str] = None) -> Check:
+def value_sent(times: int, status: int, byte_range: str | None = None) -> Check:
     """The target's ``$value`` was asked for ``times`` times, answered ``status``."""
+
     def check(ctx: Ctx, _) -> None:
         gets = value_requests(ctx.hub, ctx.target.id)
         assert [(r.status, r.range) for r in gets] == [(status, byte_range)] * times
+
     return check
 
 
 def waited_for_slot(role: str) -> Check:
     """Refused for the download limit, then each product transferred exactly once."""
+
     def check(ctx: Ctx, _) -> None:
         refused = [r for r in value_requests(ctx.hub) if r.status == 403]
         assert refused, "the limit was never hit"
         for product in ctx.role(role):
-            assert [r.bytes_sent for r in value_requests(ctx.hub, product.id) if r.status == 200] == [product.size]
+            assert [
+                r.bytes_sent for r in value_requests(ctx.hub, product.id) if r.status == 200
+            ] == [product.size]
+
     return check
 
 
@@ -345,11 +406,11 @@ class Row:
     outcome: Outcome
     final: str = "none"  # the products under their final names afterwards (a role)
     partial: str = "none"  # the products with a .incomplete file afterwards
-    log: Optional[Check] = None  # what the hub saw
+    log: Check | None = None  # what the hub saw
 
     @property
     def id(self) -> str:
-        return "{} | {}".format(self.operation, self.fault)
+        return f"{self.operation} | {self.fault}"
 
 
 SAE, LTA, BAD_MD5 = SentinelAPIError, SentinelAPILTAError, InvalidChecksumError
@@ -363,7 +424,13 @@ MATRIX = [
     Row("get_product_odata", "latency beyond timeout", raises(SAE, TIMED_OUT), log=sent_each(3)),
     Row("download", "latency beyond timeout", raises(SAE, TIMED_OUT), log=sent_each(3)),
     Row("download_all", "latency beyond timeout", raises(SAE, TIMED_OUT), log=sent_each(3 * 3, 4)),
-    Row("check_files", "latency beyond timeout", raises(SAE, TIMED_OUT), "all", log=sent_each(3, 4, at_least=1)),
+    Row(
+        "check_files",
+        "latency beyond timeout",
+        raises(SAE, TIMED_OUT),
+        "all",
+        log=sent_each(3, 4, at_least=1),
+    ),
     # the command line sets no timeout: a slow server is waited for
     Row("cli -d", "latency beyond timeout", exits(0, "Downloaded 4 of 4"), "all", log=no_errors),
     # ---- intermittent 500s: retried until they succeed
@@ -378,72 +445,173 @@ MATRIX = [
     Row("query", "dropped connection", returns(all_products), log=no_errors),
     Row("count", "dropped connection", returns(product_count), log=no_errors),
     Row("get_product_odata", "dropped connection", returns(odata_of_target()), log=no_errors),
-    Row("download", "dropped connection", returns(downloaded_target), "target", log=resumed("target")),
-    Row("download_all", "dropped connection", returns(batch_result("all")), "all", log=resumed("all")),
+    Row(
+        "download",
+        "dropped connection",
+        returns(downloaded_target),
+        "target",
+        log=resumed("target"),
+    ),
+    Row(
+        "download_all",
+        "dropped connection",
+        returns(batch_result("all")),
+        "all",
+        log=resumed("all"),
+    ),
     Row("check_files", "dropped connection", returns(corrupt_files("none")), "all", log=no_errors),
     Row("cli -d", "dropped connection", exits(0, "Downloaded 4 of 4"), "all", log=resumed("all")),
     # ---- a partial file exists and the server ignores Range: restarted, never appended
     Row("query", "range ignored", returns(all_products), partial="target", log=no_errors),
     Row("count", "range ignored", returns(product_count), partial="target", log=no_errors),
-    Row("get_product_odata", "range ignored", returns(odata_of_target()), partial="target", log=no_errors),
+    Row(
+        "get_product_odata",
+        "range ignored",
+        returns(odata_of_target()),
+        partial="target",
+        log=no_errors,
+    ),
     Row("download", "range ignored", returns(downloaded_target), "target", log=restarted),
     Row("download_all", "range ignored", returns(batch_result("all")), "all", log=restarted),
-    Row("check_files", "range ignored", returns(corrupt_files("none")), "all", "target", log=no_errors),
+    Row(
+        "check_files",
+        "range ignored",
+        returns(corrupt_files("none")),
+        "all",
+        "target",
+        log=no_errors,
+    ),
     Row("cli -d", "range ignored", exits(0, "Downloaded 4 of 4"), "all", log=restarted),
     # ---- the server sends the target with one byte flipped (check_files: the copy on disk is)
     Row("query", "corrupted byte", returns(all_products), log=no_errors),
     Row("count", "corrupted byte", returns(product_count), log=no_errors),
     Row("get_product_odata", "corrupted byte", returns(odata_of_target()), log=no_errors),
     Row("download", "corrupted byte", raises(BAD_MD5, "does not match"), log=value_sent(1, 200)),
-    Row("download_all", "corrupted byte", returns(batch_result("others", failed="target")), "others",
-        log=value_sent(3, 200)),
+    Row(
+        "download_all",
+        "corrupted byte",
+        returns(batch_result("others", failed="target")),
+        "others",
+        log=value_sent(3, 200),
+    ),
     Row("check_files", "corrupted byte", returns(corrupt_files("target")), "others", log=no_errors),
-    Row("cli -d", "corrupted byte", exits(1, "1 of 4 products failed", check=scenes("target")), "others",
-        log=value_sent(10, 200)),
+    Row(
+        "cli -d",
+        "corrupted byte",
+        exits(1, "1 of 4 products failed", check=scenes("target")),
+        "others",
+        log=value_sent(10, 200),
+    ),
     # ---- maintenance page (503): retried 3 times by urllib3, then the page's text is reported
     Row("query", "maintenance", raises(SAE, MAINTENANCE, "503"), log=sent_each(4)),
     Row("count", "maintenance", raises(SAE, MAINTENANCE, "503"), log=sent_each(4)),
     Row("get_product_odata", "maintenance", raises(SAE, MAINTENANCE, "503"), log=sent_each(4)),
     Row("download", "maintenance", raises(SAE, MAINTENANCE, "503"), log=sent_each(4)),
     Row("download_all", "maintenance", raises(SAE, MAINTENANCE, "503"), log=sent_each(4 * 3, 4)),
-    Row("check_files", "maintenance", raises(SAE, MAINTENANCE, "503"), "all", log=sent_each(4, 4, at_least=1)),
+    Row(
+        "check_files",
+        "maintenance",
+        raises(SAE, MAINTENANCE, "503"),
+        "all",
+        log=sent_each(4, 4, at_least=1),
+    ),
     Row("cli -d", "maintenance", exits(1, MAINTENANCE), log=sent_each(4)),
     # ---- wrong password: reported with a hint, never retried
-    Row("query", "401", raises(SAE, UNAUTHORIZED, "Check the username and password"), log=sent_each(1)),
-    Row("count", "401", raises(SAE, UNAUTHORIZED, "Check the username and password"), log=sent_each(1)),
+    Row(
+        "query",
+        "401",
+        raises(SAE, UNAUTHORIZED, "Check the username and password"),
+        log=sent_each(1),
+    ),
+    Row(
+        "count",
+        "401",
+        raises(SAE, UNAUTHORIZED, "Check the username and password"),
+        log=sent_each(1),
+    ),
     Row("get_product_odata", "401", raises(SAE, UNAUTHORIZED), log=sent_each(1)),
     Row("download", "401", raises(SAE, UNAUTHORIZED), log=sent_each(1)),
     Row("download_all", "401", raises(SAE, UNAUTHORIZED), log=sent_each(1, 4)),
     Row("check_files", "401", raises(SAE, UNAUTHORIZED), "all", log=sent_each(1, 4, at_least=1)),
-    Row("cli -d", "401", exits(1, UNAUTHORIZED, "Check the username and password"), log=sent_each(1)),
+    Row(
+        "cli -d", "401", exits(1, UNAUTHORIZED, "Check the username and password"), log=sent_each(1)
+    ),
     # ---- the target is offline and the user's retrieval quota is exhausted: an LTA error, not retried
     Row("query", "403 quota", returns(all_products), log=no_errors),
     Row("count", "403 quota", returns(product_count), log=no_errors),
     Row("get_product_odata", "403 quota", returns(odata_of_target(online=False)), log=no_errors),
     Row("download", "403 quota", raises(LTA, QUOTA, "403"), log=value_sent(1, 403, "bytes=0-1")),
-    Row("download_all", "403 quota", returns(batch_result("others", failed="target")), "others",
-        log=value_sent(1, 403, "bytes=0-1")),
+    Row(
+        "download_all",
+        "403 quota",
+        returns(batch_result("others", failed="target")),
+        "others",
+        log=value_sent(1, 403, "bytes=0-1"),
+    ),
     Row("check_files", "403 quota", returns(corrupt_files("none")), "all", log=no_errors),
-    Row("cli -d", "403 quota", exits(1, "1 of 4 products failed", check=scenes("target")), "others",
-        log=value_sent(1, 403, "bytes=0-1")),
+    Row(
+        "cli -d",
+        "403 quota",
+        exits(1, "1 of 4 products failed", check=scenes("target")),
+        "others",
+        log=value_sent(1, 403, "bytes=0-1"),
+    ),
     # ---- another download of the user holds the only slot for a while: waited for, then finished
     Row("query", "concurrent limit", returns(all_products), log=no_errors),
     Row("count", "concurrent limit", returns(product_count), log=no_errors),
     Row("get_product_odata", "concurrent limit", returns(odata_of_target()), log=no_errors),
-    Row("download", "concurrent limit", returns(downloaded_target), "target", log=waited_for_slot("target")),
-    Row("download_all", "concurrent limit", returns(batch_result("all")), "all", log=waited_for_slot("all")),
+    Row(
+        "download",
+        "concurrent limit",
+        returns(downloaded_target),
+        "target",
+        log=waited_for_slot("target"),
+    ),
+    Row(
+        "download_all",
+        "concurrent limit",
+        returns(batch_result("all")),
+        "all",
+        log=waited_for_slot("all"),
+    ),
     Row("check_files", "concurrent limit", returns(corrupt_files("none")), "all", log=no_errors),
-    Row("cli -d", "concurrent limit", exits(0, "Downloaded 4 of 4"), "all", log=waited_for_slot("all")),
+    Row(
+        "cli -d",
+        "concurrent limit",
+        exits(0, "Downloaded 4 of 4"),
+        "all",
+        log=waited_for_slot("all"),
+    ),
     # ---- the target is in the long term archive: its retrieval is triggered (202), nothing written
     Row("query", "offline product", returns(all_products), log=no_errors),
     Row("count", "offline product", returns(product_count), log=no_errors),
-    Row("get_product_odata", "offline product", returns(odata_of_target(online=False)), log=no_errors),
-    Row("download", "offline product", returns(triggered_target), log=value_sent(1, 202, "bytes=0-1")),
-    Row("download_all", "offline product", returns(batch_result("others", triggered="target")), "others",
-        log=value_sent(1, 202, "bytes=0-1")),
+    Row(
+        "get_product_odata",
+        "offline product",
+        returns(odata_of_target(online=False)),
+        log=no_errors,
+    ),
+    Row(
+        "download",
+        "offline product",
+        returns(triggered_target),
+        log=value_sent(1, 202, "bytes=0-1"),
+    ),
+    Row(
+        "download_all",
+        "offline product",
+        returns(batch_result("others", triggered="target")),
+        "others",
+        log=value_sent(1, 202, "bytes=0-1"),
+    ),
     Row("check_files", "offline product", returns(corrupt_files("none")), "all", log=no_errors),
-    Row("cli -d", "offline product", exits(0, "Downloaded 3 of 4", "1 products are offline"), "others",
-        log=value_sent(1, 202, "bytes=0-1")),
+    Row(
+        "cli -d",
+        "offline product",
+        exits(0, "Downloaded 3 of 4", "1 products are offline"),
+        "others",
+        log=value_sent(1, 202, "bytes=0-1"),
+    ),
 ]
 
 
@@ -494,12 +662,17 @@ def test_fault(ctx: Ctx, request):
             outcome.check(ctx, result)
 
     if operation.writes:
-        on_disk = products_on_disk(ctx.hub, ctx.directory) if ctx.directory.exists() else {"final": [], "partial": []}
+        on_disk = (
+            products_on_disk(ctx.hub, ctx.directory)
+            if ctx.directory.exists()
+            else {"final": [], "partial": []}
+        )
         assert sorted(on_disk["final"]) == sorted(p.id for p in ctx.role(row.final))
         assert sorted(on_disk["partial"]) == sorted(p.id for p in ctx.role(row.partial))
     else:
         partial = ctx.role(row.partial)
-        assert not ctx.directory.exists() or [n for n in ctx.directory.iterdir()] == [
-            ctx.directory / (p.download_name + ".incomplete") for p in partial]
+        assert not ctx.directory.exists() or list(ctx.directory.iterdir()) == [
+            ctx.directory / (p.download_name + ".incomplete") for p in partial
+        ]
     if row.log is not None:
         row.log(ctx, None)

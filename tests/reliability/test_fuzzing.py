@@ -2,32 +2,43 @@
 
 Hypothesis runs with the fixed, derandomised profile registered in tests/conftest.py.
 """
+
 import copy
 import json
 import math
-from datetime import date, datetime
-
 import os
 import posixpath
+from datetime import date, datetime
 
 import pytest
 import requests
 import yaml
-from hypothesis import HealthCheck, example, given, settings, strategies as st
+from conftest import CASSETTES
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 from requests.structures import CaseInsensitiveDict
 
-from conftest import CASSETTES
-from sentinelsat import SentinelAPI, SentinelAPIError, format_query_date, geojson_to_wkt, read_geojson
+from sentinelsat import (
+    SentinelAPI,
+    SentinelAPIError,
+    format_query_date,
+    geojson_to_wkt,
+    read_geojson,
+)
 from sentinelsat.download import classify_refusal
 from sentinelsat.files import PARTIAL_SUFFIX, extension_for, filename_from_disposition, safe_name
 from sentinelsat.parsing import parse_odata_response, parse_opensearch_response
 from sentinelsat.search import parse_page
 from sentinelsat.sessions import decode_json, server_message
 
-json_scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=20)
+json_scalars = (
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=20)
+)
 json_values = st.recursive(
     json_scalars,
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
     max_leaves=20,
 )
 query_values = (
@@ -64,24 +75,53 @@ def test_format_query(area, date, raw, relation, keywords):
     assert isinstance(result, (str, ValueError))
 
 
-@given(value=query_values | st.text(max_size=40) | st.from_regex(r"NOW([+-]\d{1,3}[A-Z]{3,7})*(/[A-Z]{3,6})?"))
+@given(
+    value=query_values
+    | st.text(max_size=40)
+    | st.from_regex(r"NOW([+-]\d{1,3}[A-Z]{3,7})*(/[A-Z]{3,6})?")
+)
 def test_format_query_date(value):
     result = expect_clean_failure(format_query_date, value)
     if isinstance(result, str):
         assert result == result.strip() and result
 
 
-coordinates = st.floats(allow_nan=True, allow_infinity=True) | st.integers(-10**6, 10**6) | st.text(max_size=3)
+coordinates = (
+    st.floats(allow_nan=True, allow_infinity=True)
+    | st.integers(-(10**6), 10**6)
+    | st.text(max_size=3)
+)
 positions = st.lists(coordinates, max_size=4)
-geometries = st.fixed_dictionaries({
-    "type": st.sampled_from(["Point", "MultiPoint", "LineString", "Polygon", "MultiPolygon", "GeometryCollection", "Nope"]),
-    "coordinates": st.recursive(positions, lambda inner: st.lists(inner, max_size=3), max_leaves=12),
-})
+geometries = st.fixed_dictionaries(
+    {
+        "type": st.sampled_from(
+            [
+                "Point",
+                "MultiPoint",
+                "LineString",
+                "Polygon",
+                "MultiPolygon",
+                "GeometryCollection",
+                "Nope",
+            ]
+        ),
+        "coordinates": st.recursive(
+            positions, lambda inner: st.lists(inner, max_size=3), max_leaves=12
+        ),
+    }
+)
 geojson_objects = (
     geometries
     | st.fixed_dictionaries({"type": st.just("Feature"), "geometry": geometries | json_values})
-    | st.fixed_dictionaries({"type": st.just("FeatureCollection"), "features": st.lists(
-        st.fixed_dictionaries({"type": st.just("Feature"), "geometry": geometries}), max_size=3)})
+    | st.fixed_dictionaries(
+        {
+            "type": st.just("FeatureCollection"),
+            "features": st.lists(
+                st.fixed_dictionaries({"type": st.just("Feature"), "geometry": geometries}),
+                max_size=3,
+            ),
+        }
+    )
     | json_values
 )
 
@@ -115,15 +155,23 @@ def test_read_geojson(tmp_path, content):
 
 def _recorded_bodies(cassette):
     interactions = yaml.safe_load((CASSETTES / cassette).read_text())["interactions"]
-    return [json.loads(i["response"]["body"]["string"]) for i in interactions
-            if i["response"]["status"]["code"] == 200 and "json" in str(i["response"]["headers"]).lower()]
+    return [
+        json.loads(i["response"]["body"]["string"])
+        for i in interactions
+        if i["response"]["status"]["code"] == 200
+        and "json" in str(i["response"]["headers"]).lower()
+    ]
 
 
-SEARCH_BODIES = (_recorded_bodies("dhus-2018/test_s2_cloudcover.yaml")
-                 + _recorded_bodies("dhus-2018/test_name_search.yaml")
-                 + _recorded_bodies("dhus-2018/test_invalid_query.yaml"))
-ODATA_BODIES = (_recorded_bodies("dhus-2018/test_get_product_odata_short.yaml")
-                + _recorded_bodies("dhus-2023/test_get_product_odata_full.yaml")[:1])
+SEARCH_BODIES = (
+    _recorded_bodies("dhus-2018/test_s2_cloudcover.yaml")
+    + _recorded_bodies("dhus-2018/test_name_search.yaml")
+    + _recorded_bodies("dhus-2018/test_invalid_query.yaml")
+)
+ODATA_BODIES = (
+    _recorded_bodies("dhus-2018/test_get_product_odata_short.yaml")
+    + _recorded_bodies("dhus-2023/test_get_product_odata_full.yaml")[:1]
+)
 
 
 def _paths(node, prefix=()):
@@ -183,11 +231,17 @@ def test_dates_and_datetimes_are_accepted():
 # ---------------------------------------------------------------------------- raw responses
 def _recorded_texts(cassette):
     interactions = yaml.safe_load((CASSETTES / cassette).read_text())["interactions"]
-    return [i["response"]["body"]["string"].encode("utf-8") for i in interactions
-            if i["response"]["status"]["code"] == 200 and "json" in str(i["response"]["headers"]).lower()]
+    return [
+        i["response"]["body"]["string"].encode("utf-8")
+        for i in interactions
+        if i["response"]["status"]["code"] == 200
+        and "json" in str(i["response"]["headers"]).lower()
+    ]
 
 
-SEARCH_TEXTS = _recorded_texts("dhus-2018/test_s2_cloudcover.yaml")[:1] + _recorded_texts("dhus-2018/test_name_search.yaml")
+SEARCH_TEXTS = _recorded_texts("dhus-2018/test_s2_cloudcover.yaml")[:1] + _recorded_texts(
+    "dhus-2018/test_name_search.yaml"
+)
 ODATA_TEXTS = _recorded_texts("dhus-2018/test_get_product_odata_short.yaml")
 
 
@@ -212,9 +266,13 @@ def byte_mutations(draw, texts):
         if kind == "flip":
             data[at] = draw(st.integers(0, 255))
         elif kind == "delete":
-            del data[at:at + draw(st.integers(1, 64))]
+            del data[at : at + draw(st.integers(1, 64))]
         elif kind == "insert":
-            data[at:at] = draw(st.sampled_from([b"{", b"}", b"[", b"]", b'"', b",", b":", b"null", b"-1e999", b"\\u0000"]))
+            data[at:at] = draw(
+                st.sampled_from(
+                    [b"{", b"}", b"[", b"]", b'"', b",", b":", b"null", b"-1e999", b"\\u0000"]
+                )
+            )
         else:
             del data[at:]
     return bytes(data)
@@ -229,7 +287,9 @@ def test_search_page_from_mutated_bytes(body):
 
 @given(body=byte_mutations(ODATA_TEXTS), full=st.booleans())
 def test_odata_from_mutated_bytes(body, full):
-    result = expect_clean_failure(lambda: parse_odata_response(decode_json(fake_response(200, body)), full))
+    result = expect_clean_failure(
+        lambda: parse_odata_response(decode_json(fake_response(200, body)), full)
+    )
     if isinstance(result, dict):
         assert "id" in result
 
@@ -239,15 +299,25 @@ error_bodies = (
     st.binary(max_size=300)
     | st.text(max_size=300).map(lambda t: t.encode("utf-8"))
     | json_values.map(lambda v: json.dumps(v).encode())
-    | st.text(max_size=200).map(lambda t: "<html><body><h1>{}</h1><p>{}</p></body></html>".format(t, t[::-1]).encode())
-    | st.text(max_size=100).map(lambda t: '<?xml version="1.0"?><error><message>{}</message></error>'.format(t).encode())
+    | st.text(max_size=200).map(
+        lambda t: f"<html><body><h1>{t}</h1><p>{t[::-1]}</p></body></html>".encode()
+    )
+    | st.text(max_size=100).map(
+        lambda t: f'<?xml version="1.0"?><error><message>{t}</message></error>'.encode()
+    )
 )
 header_text = st.text(st.characters(min_codepoint=32, max_codepoint=255), max_size=80)
 
 
-@given(status=st.integers(400, 599), body=error_bodies, offline=st.booleans(),
-       content_type=st.sampled_from(["text/html", "application/json", "application/xml", "text/plain", ""]),
-       cause=st.none() | header_text)
+@given(
+    status=st.integers(400, 599),
+    body=error_bodies,
+    offline=st.booleans(),
+    content_type=st.sampled_from(
+        ["text/html", "application/json", "application/xml", "text/plain", ""]
+    ),
+    cause=st.none() | header_text,
+)
 def test_any_error_page_gives_a_message(status, body, offline, content_type, cause):
     headers = {"Content-Type": content_type}
     if cause is not None:
@@ -261,11 +331,18 @@ def test_any_error_page_gives_a_message(status, body, offline, content_type, cau
 
 # ---------------------------------------------------------------------------- names from the server
 hostile_text = st.lists(
-    st.characters(blacklist_categories=("Cs",)) | st.sampled_from(["/", "\\", "..", ".", "\x00", "\n", ":", "~", ".zip"]),
+    st.characters(blacklist_categories=("Cs",))
+    | st.sampled_from(["/", "\\", "..", ".", "\x00", "\n", ":", "~", ".zip"]),
     max_size=30,
 ).map("".join)
-dispositions = st.none() | hostile_text.map(lambda n: 'inline;filename="{}"'.format(n.replace('"', ""))) | hostile_text.map(
-    lambda n: "attachment; filename*=UTF-8''{}".format(requests.utils.quote(n, safe=""))) | hostile_text
+dispositions = (
+    st.none()
+    | hostile_text.map(lambda n: 'inline;filename="{}"'.format(n.replace('"', "")))
+    | hostile_text.map(
+        lambda n: "attachment; filename*=UTF-8''{}".format(requests.utils.quote(n, safe=""))
+    )
+    | hostile_text
+)
 
 
 @given(title=st.none() | hostile_text, fallback=hostile_text, disposition=dispositions)
@@ -277,7 +354,10 @@ def test_file_names_from_the_server_stay_in_the_directory(title, fallback, dispo
     name = safe_name(title, fallback)
     server_filename = filename_from_disposition(disposition)
     extension = extension_for(title, server_filename)
-    for path in (os.path.join(directory, name + extension), os.path.join(directory, name + extension + PARTIAL_SUFFIX)):
+    for path in (
+        os.path.join(directory, name + extension),
+        os.path.join(directory, name + extension + PARTIAL_SUFFIX),
+    ):
         assert posixpath.dirname(posixpath.normpath(path)) == directory
     assert name and not name.startswith(".") and len(name) <= 200
     assert not any(ord(c) < 32 or c in "/\\" for c in name + extension)

@@ -5,6 +5,7 @@ Whatever the server does: nothing is written outside the target directory, the l
 returns or raises a :class:`SentinelAPIError` within bounded time (pytest-timeout guards
 against hangs) and bounded memory, and no corrupt data ends under a final name.
 """
+
 from __future__ import annotations
 
 import base64
@@ -15,7 +16,7 @@ import pytest
 from sentinelsat import InvalidChecksumError, SentinelAPI, SentinelAPIError
 from sentinelsat.scripts.cli import cli
 
-from .faultkit import FastAPI, hub_api, products_on_disk, true_bytes, tree
+from .faultkit import FastAPI, hub_api, products_on_disk, tree, true_bytes
 from .hostile import HostileServer, peak_memory_growth
 
 pytestmark = [pytest.mark.hub, pytest.mark.timeout(30)]
@@ -35,8 +36,18 @@ def written_outside(root, target) -> list:
 
 # ---------------------------------------------------------------------------- names
 HOSTILE_NAMES = [
-    "../../../escaped", "/etc/cron.d/evil", "..", ".", "a/../../b", "..\\..\\windows",
-    "nul\x00byte", "\x1b]0;title\x07bell", "line\nbreak", "tab\tand\rreturn", "x" * 5000, "",
+    "../../../escaped",
+    "/etc/cron.d/evil",
+    "..",
+    ".",
+    "a/../../b",
+    "..\\..\\windows",
+    "nul\x00byte",
+    "\x1b]0;title\x07bell",
+    "line\nbreak",
+    "tab\tand\rreturn",
+    "x" * 5000,
+    "",
 ]
 
 
@@ -60,14 +71,27 @@ def test_check_files_never_deletes_outside_the_directory(tmp_path, title):
     target = tmp_path / "target"
     target.mkdir()
     with HostileServer(title=title.format(tmp=tmp_path)) as server:
-        corrupt = client(server).check_files(ids=[server.product.id], directory=str(target), delete=True)
+        corrupt = client(server).check_files(
+            ids=[server.product.id], directory=str(target), delete=True
+        )
     assert victim.read_bytes() == b"not a product"
     [path] = corrupt  # reported as missing from the directory
     assert os.path.dirname(path) == str(target) and not os.path.exists(path)
 
 
-@pytest.mark.parametrize("filename", ["../../escaped.zip", "/abs/olute.zip", "nul\x00.zip", "..", "\x1b[2J.zip", "x/../../../y.exe",
-                                      "a" * 300 + ".zip"], ids=repr)
+@pytest.mark.parametrize(
+    "filename",
+    [
+        "../../escaped.zip",
+        "/abs/olute.zip",
+        "nul\x00.zip",
+        "..",
+        "\x1b[2J.zip",
+        "x/../../../y.exe",
+        "a" * 300 + ".zip",
+    ],
+    ids=repr,
+)
 def test_hostile_content_disposition_from_the_hub(make_local_hub, tmp_path, filename):
     hub = make_local_hub(products=3, product_size=20_000, hostile_filename=filename)
     products = hub.products[:2]
@@ -87,10 +111,23 @@ def test_hostile_names_in_the_command_line(make_local_hub, tmp_path, monkeypatch
     from click.testing import CliRunner
 
     monkeypatch.setattr(SentinelAPI, "retry_backoff", 0)
-    hub = make_local_hub(products=2, product_size=20_000, hostile_filename="../../../../escaped.zip")
+    hub = make_local_hub(
+        products=2, product_size=20_000, hostile_filename="../../../../escaped.zip"
+    )
     target = tmp_path / "deep" / "target"
-    args = ["-u", hub.user, "-p", hub.password, "--url", hub.url, "-d", "--uuid", hub.products[0].id,
-            "--path", str(target)]
+    args = [
+        "-u",
+        hub.user,
+        "-p",
+        hub.password,
+        "--url",
+        hub.url,
+        "-d",
+        "--uuid",
+        hub.products[0].id,
+        "--path",
+        str(target),
+    ]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
     assert products_on_disk(hub, target)["final"] == [hub.products[0].id]
@@ -106,7 +143,10 @@ def test_content_length_shorter_than_the_product(tmp_path):
         bodies = [r for r in server.requests if r["path"].endswith("$value")]
     assert len(bodies) <= 4
     [partial] = os.listdir(tmp_path)
-    assert partial.endswith(".incomplete") and (tmp_path / partial).read_bytes() == server.content[:1000]
+    assert (
+        partial.endswith(".incomplete")
+        and (tmp_path / partial).read_bytes() == server.content[:1000]
+    )
 
 
 def test_content_length_longer_than_the_product_does_not_hang(tmp_path):
@@ -120,7 +160,9 @@ def test_content_length_longer_than_the_product_does_not_hang(tmp_path):
 
 def test_endless_body_of_garbage(tmp_path):
     with HostileServer(body="endless garbage") as server:
-        error, growth = peak_memory_growth(lambda: client(server).download(server.product.id, str(tmp_path)))
+        error, growth = peak_memory_growth(
+            lambda: client(server).download(server.product.id, str(tmp_path))
+        )
     assert isinstance(error, InvalidChecksumError)
     assert os.listdir(tmp_path) == []  # the garbage was deleted
     assert growth < MEMORY_BOUND_MIB
@@ -128,7 +170,9 @@ def test_endless_body_of_garbage(tmp_path):
 
 def test_true_body_followed_by_an_endless_stream(tmp_path):
     with HostileServer(body="true then endless") as server:
-        info, growth = peak_memory_growth(lambda: client(server).download(server.product.id, str(tmp_path)))
+        info, growth = peak_memory_growth(
+            lambda: client(server).download(server.product.id, str(tmp_path))
+        )
     assert open(info["path"], "rb").read() == server.content
     assert growth < MEMORY_BOUND_MIB
 
@@ -158,7 +202,7 @@ def test_huge_or_endless_json_page_is_refused(page, operation):
 
 # ---------------------------------------------------------------------------- redirects
 PASSWORD = "s3cret-Pa55word"
-SECRETS = [PASSWORD, base64.b64encode("user:{}".format(PASSWORD).encode()).decode()]
+SECRETS = [PASSWORD, base64.b64encode(f"user:{PASSWORD}".encode()).decode()]
 
 
 @pytest.mark.parametrize("other", ["localhost", "127.0.0.1"], ids=["another host", "another port"])
@@ -176,9 +220,12 @@ def test_credentials_do_not_follow_a_redirect(tmp_path, other):
 
 def test_netrc_credentials_do_not_follow_a_redirect_to_another_host(tmp_path, no_user_credentials):
     netrc = no_user_credentials / ".netrc"
-    netrc.write_text("machine 127.0.0.1 login user password {}\n".format(PASSWORD))
+    netrc.write_text(f"machine 127.0.0.1 login user password {PASSWORD}\n")
     netrc.chmod(0o600)
-    with HostileServer(host="localhost") as elsewhere, HostileServer(redirect_to=elsewhere.url) as server:
+    with (
+        HostileServer(host="localhost") as elsewhere,
+        HostileServer(redirect_to=elsewhere.url) as server,
+    ):
         api = FastAPI(None, None, server.url, show_progressbars=False, timeout=5)
         api.get_product_odata(server.product.id)
     assert server.requests[0]["headers"]["Authorization"] == "Basic " + SECRETS[1]  # netrc was used

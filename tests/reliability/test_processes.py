@@ -1,6 +1,7 @@
 """Downloads in other processes: killed at random points, interrupted with Ctrl-C, two at
 once in one directory, and a full disk. The hub runs in the test process; each download runs
 in a child process, so that it can really be killed, interrupted or limited."""
+
 from __future__ import annotations
 
 import errno
@@ -13,7 +14,16 @@ import sys
 
 import pytest
 
-from .faultkit import child_env, finish, hub_api, products_on_disk, python_child, true_bytes, value_requests, wait_for
+from .faultkit import (
+    child_env,
+    finish,
+    hub_api,
+    products_on_disk,
+    python_child,
+    true_bytes,
+    value_requests,
+    wait_for,
+)
 
 pytestmark = [pytest.mark.hub, pytest.mark.timeout(90)]
 
@@ -58,7 +68,7 @@ def assert_resumed(hub, product, kept: int, info) -> None:
     if kept == product.size:  # killed after the last byte, before the rename
         assert gets == []
     else:
-        assert [g.range for g in gets] == ["bytes={}-".format(kept) if kept else None]
+        assert [g.range for g in gets] == [f"bytes={kept}-" if kept else None]
         assert gets[0].bytes_sent == product.size - kept
     assert info["downloaded_bytes"] == product.size - kept
 
@@ -73,7 +83,10 @@ def test_killed_download_resumes_with_only_the_missing_bytes(make_local_hub, tmp
     kill_at = random.Random(seed).randrange(0, size)
     child = start_download(hub, tmp_path, [product.id])
     try:
-        reached = wait_for(lambda: partial_size(tmp_path, product) >= kill_at or child.poll() is not None, timeout=30)
+        reached = wait_for(
+            lambda: partial_size(tmp_path, product) >= kill_at or child.poll() is not None,
+            timeout=30,
+        )
         assert reached and child.poll() is None, "the download ended before the kill point"
     finally:
         child.kill()  # SIGKILL: no cleanup of any kind in the child
@@ -96,14 +109,26 @@ def test_killed_download_resumes_with_only_the_missing_bytes(make_local_hub, tmp
 def test_ctrl_c_in_the_command_line_keeps_resumable_files(make_local_hub, tmp_path):
     hub = make_local_hub(products=3, product_size=3 * 1024 * 1024, bandwidth=6_000_000)
     products = hub.products[:3]
-    args = ["-m", "sentinelsat", "-d", "--uuid", ",".join(p.id for p in products), "--path", str(tmp_path)]
+    args = [
+        "-m",
+        "sentinelsat",
+        "-d",
+        "--uuid",
+        ",".join(p.id for p in products),
+        "--path",
+        str(tmp_path),
+    ]
     env = child_env(DHUS_URL=hub.url, DHUS_USER=hub.user, DHUS_PASSWORD=hub.password)
-    child = subprocess.Popen([sys.executable, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    child = subprocess.Popen(
+        [sys.executable, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     try:
-        assert wait_for(lambda: all(partial_size(tmp_path, p) >= 1024 * 1024 for p in products), timeout=30)
+        assert wait_for(
+            lambda: all(partial_size(tmp_path, p) >= 1024 * 1024 for p in products), timeout=30
+        )
     finally:
         child.send_signal(signal.SIGINT)
-        code, out, err = finish(child, timeout=30)
+        code, _out, err = finish(child, timeout=30)
     assert code == 1 and "Aborted" in err, err  # Click's answer to Ctrl-C, no traceback
     assert "Traceback" not in err
     on_disk = products_on_disk(hub, tmp_path)
@@ -125,7 +150,9 @@ def test_two_processes_share_a_directory(make_local_hub, tmp_path):
     first = [p.id for p in hub.products[:6]]
     second = [p.id for p in hub.products[:2] + hub.products[6:10]]  # both start with the same two
     assert all(p.md5 for p in hub.products)  # hashed here, not while the children wait
-    children = [start_download(hub, tmp_path, ids, "go", stdin=subprocess.PIPE) for ids in (first, second)]
+    children = [
+        start_download(hub, tmp_path, ids, "go", stdin=subprocess.PIPE) for ids in (first, second)
+    ]
     try:
         for child in children:
             assert child.stdout.readline().strip() == b"ready"
@@ -154,6 +181,7 @@ def test_two_processes_share_a_directory(make_local_hub, tmp_path):
 def _file_size_limit(limit: int):
     def preexec() -> None:
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
     return preexec
 
 
@@ -166,7 +194,7 @@ def test_disk_full_leaves_a_resumable_partial_file(make_local_hub, tmp_path):
     code, out, err = finish(child)
     assert code == 3, (out, err)  # the OSError came out of download()
     partial = tmp_path / (product.download_name + ".incomplete")
-    assert out.startswith("OSError {} {} ".format(errno.EFBIG, partial)), out  # names the file
+    assert out.startswith(f"OSError {errno.EFBIG} {partial} "), out  # names the file
     assert "File too large" in out
     on_disk = products_on_disk(hub, tmp_path)
     assert on_disk == {"final": [], "partial": [product.id]}
@@ -182,15 +210,33 @@ def test_disk_full_leaves_a_resumable_partial_file(make_local_hub, tmp_path):
 def test_disk_full_in_the_command_line_is_one_clear_error(make_local_hub, tmp_path):
     hub = make_local_hub(products=3, product_size=3 * 1024 * 1024)
     products = hub.products[:2]
-    env = child_env(PYTHONDONTWRITEBYTECODE="1", DHUS_URL=hub.url, DHUS_USER=hub.user, DHUS_PASSWORD=hub.password)
-    args = ["-m", "sentinelsat", "-d", "--uuid", ",".join(p.id for p in products), "--path", str(tmp_path)]
-    child = subprocess.Popen([sys.executable, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             preexec_fn=_file_size_limit(1_500_000))
-    code, out, err = finish(child)
+    env = child_env(
+        PYTHONDONTWRITEBYTECODE="1",
+        DHUS_URL=hub.url,
+        DHUS_USER=hub.user,
+        DHUS_PASSWORD=hub.password,
+    )
+    args = [
+        "-m",
+        "sentinelsat",
+        "-d",
+        "--uuid",
+        ",".join(p.id for p in products),
+        "--path",
+        str(tmp_path),
+    ]
+    child = subprocess.Popen(
+        [sys.executable, *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=_file_size_limit(1_500_000),
+    )
+    code, _out, err = finish(child)
     assert code == 1, err
     assert "Traceback" not in err
     last = err.strip().splitlines()[-1]  # after the escape codes that clear the progress bars
-    assert "Error: [Errno {}] File too large".format(errno.EFBIG) in last, err
+    assert f"Error: [Errno {errno.EFBIG}] File too large" in last, err
     assert ".zip.incomplete" in last  # says which file could not be written
     on_disk = products_on_disk(hub, tmp_path)
     assert on_disk["final"] == [] and on_disk["partial"]
