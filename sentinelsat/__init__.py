@@ -5,8 +5,8 @@ The public API:
 - :class:`SentinelAPI`, the client;
 - :func:`read_geojson`, :func:`geojson_to_wkt` and :func:`format_query_date`, helpers to
   build queries;
-- :class:`SentinelAPIError` and its subclasses :class:`SentinelAPILTAError` and
-  :class:`InvalidChecksumError`.
+- :class:`SentinelAPIError` and its subclasses (:mod:`sentinelsat.exceptions` draws the
+  tree), and :class:`InvalidChecksumError`.
 
 The names are imported on first use, so that ``import sentinelsat`` (and the start of the
 ``sentinelsat`` command) stays fast.
@@ -24,6 +24,15 @@ _EXPORTS = {
     "SentinelAPIError": "exceptions",
     "SentinelAPILTAError": "exceptions",
     "InvalidChecksumError": "exceptions",
+    "ServerError": "exceptions",
+    "UnauthorizedError": "exceptions",
+    "QuerySyntaxError": "exceptions",
+    "QueryLengthError": "exceptions",
+    "InvalidKeyError": "exceptions",
+    "LTAError": "exceptions",
+    "LTATriggered": "exceptions",
+    "NetworkError": "exceptions",
+    "EmptyQueryValueError": "exceptions",
     "read_geojson": "geo",
     "geojson_to_wkt": "geo",
     "format_query_date": "query",
@@ -34,6 +43,15 @@ __all__ = [
     "SentinelAPIError",
     "SentinelAPILTAError",
     "InvalidChecksumError",
+    "ServerError",
+    "UnauthorizedError",
+    "QuerySyntaxError",
+    "QueryLengthError",
+    "InvalidKeyError",
+    "LTAError",
+    "LTATriggered",
+    "NetworkError",
+    "EmptyQueryValueError",
     "read_geojson",
     "geojson_to_wkt",
     "format_query_date",
@@ -41,7 +59,20 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # pragma: no cover - what type checkers and IDEs see
-    from .exceptions import InvalidChecksumError, SentinelAPIError, SentinelAPILTAError
+    from .exceptions import (
+        EmptyQueryValueError,
+        InvalidChecksumError,
+        InvalidKeyError,
+        LTAError,
+        LTATriggered,
+        NetworkError,
+        QueryLengthError,
+        QuerySyntaxError,
+        SentinelAPIError,
+        SentinelAPILTAError,
+        ServerError,
+        UnauthorizedError,
+    )
     from .geo import geojson_to_wkt, read_geojson
     from .query import format_query_date
     from .sentinel import SentinelAPI

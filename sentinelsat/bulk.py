@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections.abc import Iterable
 from concurrent.futures import FIRST_COMPLETED, CancelledError, Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, Any
 
-from .download import Cancelled, ProductDownload
-from .exceptions import SentinelAPIError, SentinelAPILTAError, ServerLimitError
+from .download import ProductDownload
+from .exceptions import (
+    Cancelled,
+    InvalidChecksumError,
+    SentinelAPIError,
+    SentinelAPILTAError,
+    ServerLimitError,
+)
+from .log import logger
 
 if TYPE_CHECKING:  # pragma: no cover
     from .sentinel import SentinelAPI
 
-logger = logging.getLogger(__name__)
 
 Outcome = tuple[str, Any]  # ("downloaded" | "triggered", info) or ("failed", exception)
 
@@ -27,11 +32,11 @@ def unique_ids(products: Iterable[Any]) -> list[str]:
     return [str(product_id) for product_id in dict.fromkeys(products)]
 
 
-def is_permanent(error: SentinelAPIError) -> bool:
+def is_permanent(error: SentinelAPIError | InvalidChecksumError) -> bool:
     """Errors a retry cannot fix: refused LTA requests and client errors (unknown id, 401)."""
     if isinstance(error, SentinelAPILTAError):
         return True
-    status = getattr(error.response, "status_code", None)
+    status = getattr(getattr(error, "response", None), "status_code", None)
     return status is not None and 400 <= status < 500 and status not in (408, 429)
 
 
@@ -91,7 +96,9 @@ class Batch:
         outcomes: dict[str, Outcome] = {}
         self.ids = ids
         logger.info(
-            "Downloading %d products, %d at a time", len(ids), min(len(ids), self.n_concurrent_dl)
+            "Will download %d products (%d at a time)",
+            len(ids),
+            min(len(ids), self.n_concurrent_dl),
         )
         self.metadata_pool = ThreadPoolExecutor(2, thread_name_prefix="sentinelsat-metadata")
         pool = ThreadPoolExecutor(self.n_concurrent_dl, thread_name_prefix="sentinelsat-download")
@@ -108,6 +115,7 @@ class Batch:
                     for future in done:
                         outcomes[pending.pop(future)] = future.result()
                         overall.update(1)
+                        logger.info("%s/%s products downloaded", len(outcomes), len(ids))
         except BaseException:
             self.cancel.set()
             with self.slot_freed:
@@ -179,22 +187,28 @@ class Batch:
                 if waited >= self.max_limit_wait:
                     return "failed", error
                 waited += self._wait_for_slot(error)
-            except SentinelAPIError as error:
+            except (SentinelAPIError, InvalidChecksumError) as error:
                 attempts += 1
-                if is_permanent(error) or attempts >= self.max_attempts:
-                    logger.error(
-                        "Giving up %s after %d attempt(s): %s", product_id, attempts, error
+                corrupt = isinstance(error, InvalidChecksumError)
+                if corrupt:  # sentinelsat 0.13's words
+                    logger.warning(
+                        "Invalid checksum. The downloaded file for '%s' is corrupted.", product_id
                     )
-                    self._release_slot()
-                    return "failed", error
-                logger.warning(
-                    "Attempt %d of %d for %s failed: %s",
-                    attempts,
-                    self.max_attempts,
-                    product_id,
-                    error,
-                )
-                self._pause(self.api.retry_backoff * attempts)
+                if corrupt or not is_permanent(error):
+                    if attempts < self.max_attempts:
+                        logger.warning(
+                            "There was an error downloading %s (attempt %d of %d): %s",
+                            product_id,
+                            attempts,
+                            self.max_attempts,
+                            error,
+                        )
+                        # corrupt data is asked for again at once; a failing server gets time
+                        self._pause(0 if corrupt else self.api.retry_backoff * min(attempts, 2))
+                        continue
+                logger.error("Giving up %s after %d attempt(s): %s", product_id, attempts, error)
+                self._release_slot()
+                return "failed", error
 
     def _wait_for_slot(self, error: ServerLimitError) -> float:
         """Wait until one of our downloads ends (or a while, for flows held elsewhere)."""

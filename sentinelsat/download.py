@@ -10,7 +10,6 @@ instead of corrupting each other's data.
 from __future__ import annotations
 
 import hashlib
-import logging
 import os
 import queue
 import re
@@ -23,10 +22,14 @@ import requests
 import urllib3
 
 from .exceptions import (
+    Cancelled,
     InvalidChecksumError,
     SentinelAPIError,
     SentinelAPILTAError,
+    ServerError,
     ServerLimitError,
+    TransferError,
+    network_error,
 )
 from .files import (
     CHUNK_SIZE,
@@ -40,33 +43,23 @@ from .files import (
     product_files,
     safe_name,
 )
-from .sessions import send, server_message
+from .log import logger
+from .sessions import as_requests_error, check_response, send, server_message
 
 if TYPE_CHECKING:  # pragma: no cover
     from .sentinel import SentinelAPI
 
-logger = logging.getLogger(__name__)
 
 _CONTENT_RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+|\*)$")
 _QUEUE_DEPTH = 8
 
 
-class Cancelled(KeyboardInterrupt):
-    """Raised inside a download when the user interrupted a batch (Ctrl-C)."""
-
-
-class TransferError(SentinelAPIError):
-    """The connection broke while the product's body was being received.
-
-    ``progressed`` tells whether the attempt got further into the product than the attempts
-    before it (a server that ignores ``Range`` makes every attempt start again from byte 0).
-    """
-
-    def __init__(
-        self, msg: str | None = None, response: Any = None, progressed: bool = False
-    ) -> None:
-        super().__init__(msg, response)
-        self.progressed = progressed
+#: sentinelsat 0.13's messages for a refused retrieval from the long term archive, by status.
+LTA_REFUSALS = {
+    403: "Requests for retrieval from LTA exceed user quota",
+    500: "Trying to download an offline product",
+    503: "Request for retrieval from LTA not accepted",
+}
 
 
 def classify_refusal(response: requests.Response, offline: bool = False) -> SentinelAPIError:
@@ -84,19 +77,63 @@ def classify_refusal(response: requests.Response, offline: bool = False) -> Sent
     -------
     SentinelAPIError
         A :class:`ServerLimitError` for a 403 naming the user's concurrent flows (retry
-        later); a :class:`SentinelAPILTAError` for a 403 about the retrieval quota and for
-        any refusal (403, 500, 503) of an offline product; a plain
-        :class:`SentinelAPIError` otherwise.
+        later); a :class:`SentinelAPILTAError` for a refusal (403, 500, 503) of an offline
+        product (``msg`` in sentinelsat 0.13's words, the server's in ``hint``) and for a 403
+        about the retrieval quota; otherwise the error :func:`check_response` gives.
     """
     message = server_message(response)
     lowered = message.lower()
-    if response.status_code == 403 and "concurrent flows" in lowered:
+    status = response.status_code
+    if status == 403 and "concurrent flows" in lowered:
         return ServerLimitError(message, response)
-    if (response.status_code == 403 and "quota" in lowered) or (
-        offline and response.status_code in (403, 500, 503)
-    ):
+    if offline and status in LTA_REFUSALS:
+        return SentinelAPILTAError(LTA_REFUSALS[status], response, hint=message)
+    if status == 403 and "quota" in lowered:
         return SentinelAPILTAError(message, response)
-    return SentinelAPIError(message, response)
+    try:
+        check_response(response)
+    except SentinelAPIError as error:
+        return error
+    return ServerError(message, response)
+
+
+def trigger_offline_retrieval(
+    session: requests.Session, url: str, timeout: Any = None, backoff: float = 0.5
+) -> int:
+    """Ask for an offline product, the way DHuS clients of 2018 did: a plain GET of its
+    ``$value`` URL, closed without reading the body.
+
+    Parameters
+    ----------
+    session : requests.Session
+    url : str
+        The product's ``$value`` URL.
+    timeout : float or tuple, optional
+    backoff : float, optional
+        Base of the wait between attempts to connect.
+
+    Returns
+    -------
+    int
+        The HTTP status: 202 when the retrieval was accepted, 200 or 206 if the product was
+        online after all.
+
+    Raises
+    ------
+    SentinelAPILTAError
+        The server refused the retrieval (403 quota, 500, 503).
+    ServerLimitError
+        The user's concurrent downloads are exhausted (403 "concurrent flows").
+    """
+    response = send(
+        session, "GET", url, stream=True, retry_statuses=(), timeout=timeout, backoff=backoff
+    )
+    try:
+        if response.status_code in (200, 202, 206):
+            return response.status_code
+        raise classify_refusal(response, offline=True)
+    finally:
+        response.close()
 
 
 class ProductDownload:
@@ -224,7 +261,8 @@ class ProductDownload:
             if complete is not None:
                 result["path"] = complete
                 return False
-            if self.offline and self._trigger_retrieval():
+            if self.offline:
+                self._trigger_retrieval(result)
                 return True
             offset, digest = self._usable_prefix(handle)
             self._reached = max(self._reached, offset)
@@ -236,6 +274,7 @@ class ProductDownload:
             response = self._request(offset)
             try:
                 if response.status_code == 202:  # went offline since its info was read
+                    result["path"] = os.path.join(self.directory, self.name + DEFAULT_EXTENSION)
                     return True
                 final, partial = self._name_from_response(response, partial)
                 digest, written = self._receive(response, handle, partial, offset, result)
@@ -262,27 +301,32 @@ class ProductDownload:
         handle.truncate(0)
         return 0, None
 
-    def _trigger_retrieval(self) -> bool:
-        """Ask for an offline product; True if its retrieval was accepted (202), False if
-        it turned out to be online. Asks for two bytes only, as DHuS clients do."""
-        response = self._request(None, "bytes=0-1")
-        response.close()
-        if response.status_code == 202:
-            logger.info(
-                "Triggered the retrieval of offline product %s from the long term archive",
-                self.name,
-            )
-            return True
-        logger.info("Offline product %s is available again: downloading it", self.name)
-        self.offline = False
-        return False
+    def _trigger_retrieval(self, result: dict[str, Any]) -> None:
+        """Ask for the offline product's retrieval from the long term archive. As in
+        sentinelsat 0.13, the result's ``path`` is where the file will be once downloaded."""
+        trigger_offline_retrieval(
+            self.api.session, self._url(), self.api.timeout, self.api.retry_backoff
+        )
+        logger.info(
+            "Accepted for retrieval: triggered the retrieval of offline product %s from the "
+            "long term archive",
+            self.name,
+        )
+        result["path"] = os.path.join(self.directory, self.name + DEFAULT_EXTENSION)
 
-    def _request(self, offset: int | None, byte_range: str | None = None) -> requests.Response:
-        url = self.api._odata_url(self.info["id"], "/$value")
-        byte_range = byte_range or (f"bytes={offset}-" if offset else None)
-        headers = {"Range": byte_range} if byte_range else {}
+    def _url(self) -> str:
+        return self.api._odata_url(self.info["id"], "/$value")
+
+    def _request(self, offset: int | None) -> requests.Response:
+        headers = {"Range": f"bytes={offset}-"} if offset else {}
         response = send(
-            self.api.session, "GET", url, headers=headers, stream=True, timeout=self.api.timeout
+            self.api.session,
+            "GET",
+            self._url(),
+            headers=headers,
+            stream=True,
+            timeout=self.api.timeout,
+            backoff=self.api.retry_backoff,
         )
         if response.status_code in (200, 202, 206):
             return response
@@ -361,15 +405,16 @@ class ProductDownload:
         os.fsync(handle.fileno())
         size = os.fstat(handle.fileno()).st_size
         if self.size is not None and size != self.size:
-            raise TransferError(
-                f"Download of {self.name} incomplete: {size} of {self.size} bytes",
-                progressed=self._advanced(size),
+            error = TransferError(
+                f"Download of {self.name} incomplete: {size} of {self.size} bytes"
             )
+            error.progressed = self._advanced(size)
+            raise error
         if self.checksum and not checksums_match(self.info.get("md5"), digest or ""):
             os.remove(partial)
             raise InvalidChecksumError(
-                "The MD5 checksum of {} ({}) does not match the server's ({}); the corrupt "
-                "download was deleted".format(self.name, digest, self.info.get("md5"))
+                hint=f"The MD5 checksum of {self.name} ({digest}) does not match the server's "
+                f"({self.info.get('md5')}); the corrupt download was deleted."
             )
         os.replace(partial, final)
         logger.info("Downloaded %s to %s", self.name, final)
@@ -427,9 +472,12 @@ def _copy_body(
             if limit is not None and received >= limit:
                 break
     except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError) as error:
-        raise TransferError(
-            f"Connection lost after {received} bytes: {error}", response, progressed=received > 0
-        ) from error
+        transfer = network_error(
+            as_requests_error(error), f"Connection lost after {received} bytes.", TransferError
+        )
+        transfer.response = response
+        transfer.progressed = received > 0
+        raise transfer from error
     finally:
         if hasher is not None:
             hasher.finish()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import errno
 import hashlib
-import logging
 import os
 import re
 import time
@@ -13,12 +12,13 @@ from contextlib import contextmanager
 from email.message import Message
 from typing import Any, BinaryIO, Callable
 
+from .log import logger
+
 try:  # POSIX
     import fcntl
 except ImportError:  # pragma: no cover - Windows has no flock; downloads are then unlocked
     fcntl = None  # type: ignore[assignment]
 
-logger = logging.getLogger(__name__)
 
 #: Bytes read or written at a time. Large enough for hashlib to release the GIL and for
 #: few system calls, small enough to keep memory flat.

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from .files import DEFAULT_EXTENSION, checksums_match, md5_of_file, product_files, safe_name
+from .log import logger
 from .query import MAX_QUERY_LENGTH, query_length
 
 if TYPE_CHECKING:  # pragma: no cover
     from .sentinel import SentinelAPI
 
-logger = logging.getLogger(__name__)
 
 Info = dict[str, Any]
 

@@ -12,16 +12,18 @@ import xml.etree.ElementTree as ElementTree
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
-from .exceptions import SentinelAPIError
+from .exceptions import QuerySyntaxError, ServerError
 
 _ISO_TIMESTAMP = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?"
     r"(Z|[+-]\d{2}:?\d{2})?$"
 )
 _ODATA_DATE = re.compile(r"^/Date\((-?\d+)(?:[+-]\d+)?\)/$")
-_INTEGER = re.compile(r"^[+-]?\d+$")
-_FLOAT = re.compile(r"^[+-]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][+-]?\d+)?$")
 _GML_NS = "{http://www.opengis.net/gml}"
+
+#: sentinelsat 0.13's messages for an unusable search answer.
+INVALID_QUERY = "Invalid query string. Check the parameters and format."
+INVALID_FEED = "API response not valid. JSON decoding failed."
 _EPOCH = datetime(1970, 1, 1)
 
 
@@ -155,7 +157,8 @@ def _parse_typed(converter: Callable[[str], Any], value: Any) -> dict[str, Any]:
             continue
         name = item.get("name")
         if type(name) is str:
-            content = item.get("content")
+            # Sentinel-3 entries of 2017 had a "str" member instead of "content"
+            content = item["content"] if "content" in item else item.get("str")
             parsed[name] = content if converter is str else _convert(converter, content)
     return parsed
 
@@ -178,16 +181,23 @@ def parse_opensearch_response(
 
     Raises
     ------
-    SentinelAPIError
-        If the response is not a search feed, reports an error, or has no total (the
-        server's sign of an invalid query).
+    QuerySyntaxError
+        The server did not accept the query: the feed's total is ``null`` (how the DHuS
+        servers of 2017-2019 answered) or the feed carries an ``error`` (later servers). The
+        ``msg`` is sentinelsat 0.13's ``'Invalid query string. Check the parameters and
+        format.'``; the server's own words, if any, are in ``hint``.
+    ServerError
+        The answer is not a search feed (0.13's ``'API response not valid. JSON decoding
+        failed.'``).
     """
     feed = response_json.get("feed") if isinstance(response_json, dict) else None
     if not isinstance(feed, dict):
-        raise SentinelAPIError("Unexpected search response: no 'feed' object")
+        raise ServerError(INVALID_FEED)
     if "error" in feed:
-        raise SentinelAPIError("Invalid query: {}".format(_feed_error_message(feed["error"])))
-    total = _parse_total(feed.get("opensearch:totalResults"))
+        raise QuerySyntaxError(INVALID_QUERY, hint=feed_error_message(feed["error"]))
+    if "opensearch:totalResults" not in feed:
+        raise ServerError(INVALID_FEED)
+    total = _parse_total(feed["opensearch:totalResults"])
     products = []
     for entry in _as_list(feed.get("entry")):
         if not isinstance(entry, dict):
@@ -198,24 +208,23 @@ def parse_opensearch_response(
     return total, products
 
 
-def _feed_error_message(error: Any) -> str:
-    if isinstance(error, dict):
-        return str(error.get("message") or error)
-    return str(error)
+def feed_error_message(error: Any) -> str:
+    """The text of a search feed's ``error`` member, without Solr's exception class."""
+    message = error.get("message") if isinstance(error, dict) else error
+    text = str(message if message is not None else error).strip()
+    prefix = "org.apache.solr.search.SyntaxError:"
+    return text[len(prefix) :].strip() if text.startswith(prefix) else text
 
 
 def _parse_total(value: Any) -> int:
     if value is None:
-        raise SentinelAPIError(
-            "Invalid query: the server did not return a result count (an unknown keyword "
-            "or a syntax error in the query)"
-        )
+        raise QuerySyntaxError(INVALID_QUERY)
     try:
         total = int(value)
     except (TypeError, ValueError):
-        raise SentinelAPIError(f"Unexpected search response: totalResults is {value!r}") from None
+        raise ServerError(INVALID_FEED) from None
     if total < 0:
-        raise SentinelAPIError(f"Unexpected search response: totalResults is {total}")
+        raise ServerError(INVALID_FEED)
     return total
 
 
@@ -280,12 +289,12 @@ def parse_odata_response(response_json: Any, full: bool = False) -> dict[str, An
 
     Raises
     ------
-    SentinelAPIError
+    ServerError
         If the response does not describe a product.
     """
     product = response_json.get("d") if isinstance(response_json, dict) else None
     if not isinstance(product, dict) or "Id" not in product:
-        raise SentinelAPIError("Unexpected OData response: no product description")
+        raise ServerError("Invalid API response.")
     metadata = product.get("__metadata") or {}
     checksum = product.get("Checksum") or {}
     content_date = product.get("ContentDate") or {}
@@ -334,18 +343,24 @@ def _parse_attributes(attributes: Any) -> dict[str, Any]:
 
 
 def parse_attribute_value(value: Any) -> Any:
-    """Convert an OData attribute value to int, float or datetime where it parses as one."""
+    """Convert an OData attribute value as sentinelsat 0.13 did: the first of ``int()``,
+    ``float()`` and a ``yyyy-MM-ddThh:mm:ss[.SSS]Z`` timestamp that accepts it, else the
+    string itself."""
     if not isinstance(value, str):
         return value
-    text = value.strip()
-    if _INTEGER.match(text):
-        return int(text)
-    if _FLOAT.match(text):
-        return float(text)
-    try:
-        return parse_iso_datetime(text)
-    except ValueError:
-        return value
+    for converter in (int, float, parse_odata_attribute_date):
+        try:
+            return converter(value)
+        except (ValueError, OverflowError):
+            continue
+    return value
+
+
+def parse_odata_attribute_date(text: str) -> datetime:
+    """Parse ``2015-11-21T10:03:56.675Z`` or ``2015-11-21T10:03:56Z`` (and nothing else) into
+    a naive UTC datetime, as sentinelsat 0.13 did."""
+    layout = "%Y-%m-%dT%H:%M:%S.%fZ" if "." in text else "%Y-%m-%dT%H:%M:%SZ"
+    return datetime.strptime(text, layout)
 
 
 def parse_size(size: str) -> float:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import logging
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -12,6 +11,7 @@ from urllib.parse import quote
 import requests
 
 from .exceptions import SentinelAPIError
+from .log import logger
 from .parsing import parse_opensearch_response
 from .query import MAX_QUERY_LENGTH, check_query_length, format_order_by, plan_pages
 from .sessions import decode_json, send
@@ -19,9 +19,11 @@ from .sessions import decode_json, send
 if TYPE_CHECKING:  # pragma: no cover
     from .sentinel import SentinelAPI
 
-logger = logging.getLogger(__name__)
 
 Page = list[tuple[str, dict[str, Any]]]
+
+#: Called with the query and each search response, in page order.
+Observer = Callable[[str, requests.Response], None]
 
 
 def search_url(api_url: str, rows: int, start: int, order_by: str | None) -> str:
@@ -46,6 +48,7 @@ def request_page(
         data={"q": query},
         headers={"Content-Type": "application/x-www-form-urlencoded; charset=UTF-8"},
         timeout=api.timeout,
+        backoff=api.retry_backoff,
     )
     _ = response.content  # read the body here, in the thread that waits for the network
     return response
@@ -60,24 +63,31 @@ def parse_page(query: str, response: requests.Response) -> tuple[int, Page]:
         With the response, the server's message, and a hint if the query is probably too
         long.
     """
+    hint = lambda: query_length_hint(query)  # noqa: E731 - computed only on failure
     try:
-        return parse_opensearch_response(decode_json(response))
+        return parse_opensearch_response(decode_json(response, hint))
     except SentinelAPIError as error:
         if error.response is None:
             error.response = response
-        hint = query_length_hint(query)  # computed only when something went wrong
-        if hint:
-            error.msg = f"{error.msg}\n{hint}"
+            error.hint = "\n".join(text for text in (error.hint, hint()) if text)
         raise
 
 
-def count(api: SentinelAPI, query: str) -> int:
+def count(api: SentinelAPI, query: str, on_response: Observer | None = None) -> int:
     """The number of products matching ``query``, with a request for zero rows."""
-    return parse_page(query, request_page(api, query, None, 0, 0))[0]
+    response = request_page(api, query, None, 0, 0)
+    if on_response is not None:
+        on_response(query, response)
+    return parse_page(query, response)[0]
 
 
 def load_query(
-    api: SentinelAPI, query: str, order_by: str | None, limit: int | None, offset: int
+    api: SentinelAPI,
+    query: str,
+    order_by: str | None,
+    limit: int | None,
+    offset: int,
+    on_response: Observer | None = None,
 ) -> OrderedDict[str, dict[str, Any]]:
     """Run a query: the first page gives the total, the other pages are then requested
     ``api.query_concurrency`` at a time and reassembled in the server's order."""
@@ -86,7 +96,10 @@ def load_query(
         "Searching: query=%r order_by=%r limit=%r offset=%r", query, order_by, limit, offset
     )
     first_rows = api.page_size if limit is None else min(limit, api.page_size)
-    total, first_page = parse_page(query, request_page(api, query, order_by, first_rows, offset))
+    observe = on_response or (lambda query, response: None)
+    response = request_page(api, query, order_by, first_rows, offset)
+    observe(query, response)
+    total, first_page = parse_page(query, response)
     pages = plan_pages(total, offset, limit, api.page_size)[1:]
     products = OrderedDict(first_page)
     if pages:
@@ -95,10 +108,11 @@ def load_query(
             desc="Querying products", total=wanted, initial=len(first_page), unit="product"
         ) as bar:
             for response in _fetch(api, query, order_by, pages):
+                observe(query, response)
                 page = parse_page(query, response)[1]
                 products.update(page)
                 bar.update(len(page))
-    logger.info("Found %d products", len(products))
+    logger.info("Found %s products", total)
     return products
 
 

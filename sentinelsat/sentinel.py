@@ -8,9 +8,7 @@ and the conversions (:mod:`sentinelsat.conversions`).
 
 from __future__ import annotations
 
-import logging
 import time
-import warnings
 from collections import OrderedDict
 from collections.abc import Iterable
 from typing import Any, Union
@@ -20,17 +18,33 @@ from . import __version__, conversions, search
 from . import query as query_language
 from .bulk import Batch, unique_ids
 from .download import ProductDownload
-from .exceptions import SentinelAPIError, ServerLimitError
+from .exceptions import (  # noqa: F401 - also importable from here, as in 0.13
+    InvalidChecksumError,
+    SentinelAPIError,
+    SentinelAPILTAError,
+    ServerLimitError,
+)
+from .geo import geojson_to_wkt, read_geojson  # noqa: F401 - importable from here, as in 0.13
 from .integrity import check_files
+from .legacy import (  # noqa: F401 - the 0.13 internals of this module
+    Legacy013,
+    _check_scihub_response,
+    _format_order_by,
+    _parse_gml_footprint,
+    _parse_iso_date,
+    _parse_odata_response,
+    _parse_odata_timestamp,
+    _parse_opensearch_response,
+)
+from .log import logger
 from .parsing import parse_odata_response
-from .sessions import create_session, decode_json, default_retry, send, server_message
-
-logger = logging.getLogger(__name__)
+from .query import format_query_date  # noqa: F401 - importable from here, as in 0.13
+from .sessions import create_session, decode_json, default_retry, send
 
 Timeout = Union[None, float, tuple[float, float]]
 
 
-class SentinelAPI:
+class SentinelAPI(Legacy013):
     """Search, inspect and download products of a DHuS server (e.g. the Copernicus Open
     Access Hub or one of its mirrors).
 
@@ -78,12 +92,15 @@ class SentinelAPI:
         timeout: Timeout = None,
     ) -> None:
         self.user = user
-        self.session = create_session(
-            user, password, "sentinelsat/" + __version__, default_retry(self.retry_backoff)
-        )
         self.api_url = api_url if api_url.endswith("/") else api_url + "/"
+        self.user_agent = "sentinelsat/" + __version__
+        self.session = create_session(
+            user, password, self.user_agent, self.api_url, default_retry(self.retry_backoff)
+        )
         self.show_progressbars = show_progressbars
         self.timeout = timeout
+        self._last_query: str | None = None
+        self._last_response: Any = None
 
     def __repr__(self) -> str:
         return f"SentinelAPI(user={self.user!r}, api_url={self.api_url!r})"
@@ -160,31 +177,7 @@ class SentinelAPI:
             If the server rejects the query or cannot be reached.
         """
         query = self.format_query(area, date, raw, area_relation, **keywords)
-        return search.load_query(self, query, order_by, limit, offset)
-
-    def query_raw(
-        self, query: str, order_by: str | None = None, limit: int | None = None, offset: int = 0
-    ) -> OrderedDict[str, dict[str, Any]]:
-        """Search with a complete query string. Deprecated: use ``query(raw=...)``.
-
-        Parameters
-        ----------
-        query : str
-            The full-text query.
-        order_by, limit, offset
-            As for :meth:`query`.
-
-        Returns
-        -------
-        collections.OrderedDict
-            Product id → attributes, as :meth:`query` returns.
-        """
-        warnings.warn(
-            "query_raw() is deprecated, use query(raw=...) instead",
-            DeprecationWarning,
-            stacklevel=2,
-        )
-        return self.query(raw=query, order_by=order_by, limit=limit, offset=offset)
+        return search.load_query(self, query, order_by, limit, offset, self._remember_search)
 
     def count(
         self,
@@ -207,7 +200,8 @@ class SentinelAPI:
         int
             The number of matching products on the server.
         """
-        return search.count(self, self.format_query(area, date, raw, area_relation, **keywords))
+        query = self.format_query(area, date, raw, area_relation, **keywords)
+        return search.count(self, query, self._remember_search)
 
     # ------------------------------------------------------------------ OData
     def _odata_url(self, product_id: str, suffix: str = "") -> str:
@@ -234,16 +228,20 @@ class SentinelAPI:
 
         Raises
         ------
+        InvalidKeyError
+            No product with this id exists (a :class:`SentinelAPIError` whose ``msg`` is the
+            server's, e.g. ``InvalidKeyException : Invalid key (...) to access Products``).
         SentinelAPIError
-            If no product with this id exists or the server fails.
+            The server failed or could not be reached.
         """
         suffix = "?$format=json" + ("&$expand=Attributes" if full else "")
-        response = send(self.session, "GET", self._odata_url(id, suffix), timeout=self.timeout)
-        if response.status_code == 404:
-            raise SentinelAPIError(
-                f"No product with id {id!r} exists on the server ({server_message(response)})",
-                response,
-            )
+        response = send(
+            self.session,
+            "GET",
+            self._odata_url(id, suffix),
+            timeout=self.timeout,
+            backoff=self.retry_backoff,
+        )
         return parse_odata_response(decode_json(response), full=full)
 
     # ------------------------------------------------------------------ downloads
@@ -269,8 +267,9 @@ class SentinelAPI:
         Returns
         -------
         dict
-            The product's OData info (see :meth:`get_product_odata`) plus ``path`` (``None``
-            for an offline product) and ``downloaded_bytes`` (bytes transferred by this call).
+            The product's OData info (see :meth:`get_product_odata`) plus ``path`` (where the
+            file is, or will be once an offline product is back online) and
+            ``downloaded_bytes`` (bytes transferred by this call).
 
         Raises
         ------

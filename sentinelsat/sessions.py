@@ -1,42 +1,234 @@
-"""HTTP plumbing: the authenticated session, request wrappers and server error messages."""
+"""HTTP plumbing: the session, credentials bound to their origin, retries, server messages.
+
+Everything that talks HTTP goes through :func:`send`, which
+
+- retries transient answers (500, 502, 503, 504 without an explanation from the application,
+  and bodies cut off mid-way) with an exponential back-off, urllib3 retrying failed
+  connections;
+- turns transport failures into :class:`~sentinelsat.exceptions.NetworkError` instances that are
+  also of the ``requests`` exception class that happened (sentinelsat 0.13 let those escape);
+- never reads more than :data:`MAX_RESPONSE_SIZE` of an answer into memory.
+
+:func:`check_response` turns error answers into the exception tree of
+:mod:`sentinelsat.exceptions`, with the server's message verbatim in ``msg``
+(:func:`server_message`).
+"""
 
 from __future__ import annotations
 
 import json
 import logging
-import re
-from typing import Any
+import threading
+import time
+from collections.abc import Iterator
+from email.utils import parsedate_to_datetime
+from typing import Any, Callable, ClassVar
+from urllib.parse import urlsplit
 
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
-from requests.auth import HTTPBasicAuth
+from requests.auth import AuthBase, _basic_auth_str
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.util.retry import Retry
 
-from .exceptions import SentinelAPIError
+from .exceptions import (
+    InvalidKeyError,
+    QueryLengthError,
+    SentinelAPIError,
+    ServerError,
+    TransferError,
+    UnauthorizedError,
+    network_error,
+)
 
 logger = logging.getLogger(__name__)
 
 #: Transient server answers worth a retry: overloaded or restarting DHuS instances.
 RETRY_STATUSES = (500, 502, 503, 504)
 
+#: Retries of a transient answer or of a body cut off mid-way, after the first attempt.
+STATUS_RETRIES = 3
+
 #: Largest body read into memory (search pages, product metadata, error pages): DHuS
 #: answers are a few MB at most; a larger or endless one is refused, not held.
 MAX_RESPONSE_SIZE = 32 * 1024 * 1024
 
-_MAX_MESSAGE_LINES = 6
-_MAX_MESSAGE_CHARS = 1000
-_XML_MESSAGE = re.compile(r"<message[^>]*>(.*?)</message>", re.DOTALL)
+#: The ``msg`` of an answer that carries no message of its own (sentinelsat 0.13's wording).
+INVALID_RESPONSE = "Invalid API response."
+
+CREDENTIALS_HINT = (
+    "Check the user name and password (a new account may need some time before it is active "
+    "on this endpoint)."
+)
+
+_ERROR_BODY_LIMIT = 200_000
+_BODY_ERRORS = (requests.exceptions.RequestException, urllib3.exceptions.HTTPError)
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
-class BasicAuth(HTTPBasicAuth):
-    """HTTP basic authentication whose ``repr`` never shows the password."""
+# ---------------------------------------------------------------------- credentials
+def origin(url: str) -> tuple[str, str, int | None]:
+    """The origin of a URL: ``(scheme, host, port)``, the port made explicit."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return scheme, (parts.hostname or "").lower(), port or _DEFAULT_PORTS.get(scheme)
+
+
+class OriginAuth(AuthBase):
+    """HTTP basic authentication sent to one origin (scheme, host and port) only.
+
+    Parameters
+    ----------
+    url : str
+        A URL of the server the credentials belong to.
+    user, password : str or None
+        The credentials. When both are ``None`` they are read from ``~/.netrc`` (the entry of
+        the server's host) on first use, as ``requests`` would.
+
+    Notes
+    -----
+    ``user, password = api.session.auth`` works as with sentinelsat 0.13, whose session held
+    a ``(user, password)`` tuple; the password never shows in ``repr``.
+    """
+
+    def __init__(self, url: str, user: str | None, password: str | None) -> None:
+        self.origin = origin(url)
+        self._url = url
+        self._credentials: tuple[str, str] | None = None
+        self._resolved = user is not None or password is not None
+        if self._resolved:
+            self._credentials = (user or "", password or "")
+        self._lock = threading.Lock()
+
+    @property
+    def credentials(self) -> tuple[str, str] | None:
+        """``(user, password)``, or ``None`` if there are none (no ``~/.netrc`` entry)."""
+        if not self._resolved:
+            with self._lock:
+                if not self._resolved:
+                    found = requests.utils.get_netrc_auth(self._url)
+                    self._credentials = (found[0], found[1]) if found else None
+                    self._resolved = True
+        return self._credentials
+
+    @property
+    def username(self) -> str | None:
+        credentials = self.credentials
+        return credentials[0] if credentials else None
+
+    @property
+    def password(self) -> str | None:
+        credentials = self.credentials
+        return credentials[1] if credentials else None
+
+    def applies_to(self, url: str) -> bool:
+        """Whether requests to ``url`` may carry the credentials."""
+        return origin(url) == self.origin
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        credentials = self.credentials
+        if credentials is not None and self.applies_to(request.url or ""):
+            request.headers["Authorization"] = _basic_auth_str(*credentials)
+        return request
+
+    # a truthy object, so that requests never adds ~/.netrc credentials of another host
+    def __bool__(self) -> bool:
+        return True
+
+    def __iter__(self) -> Iterator[str | None]:
+        credentials = self.credentials or (None, None)
+        return iter(credentials)
+
+    def __len__(self) -> int:
+        return 2
+
+    def __getitem__(self, index: int) -> str | None:
+        return (self.credentials or (None, None))[index]
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, tuple):
+            return self.credentials == other
+        if isinstance(other, OriginAuth):
+            return (self.origin, self.credentials) == (other.origin, other.credentials)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        return f"BasicAuth(username={self.username!r}, password='***')"
+        return f"OriginAuth(username={self.username!r}, password='***', origin={self.origin!r})"
+
+
+class Session(requests.Session):
+    """A ``requests.Session`` whose credentials never leave their origin.
+
+    ``requests`` strips the ``Authorization`` header when a redirect leads to another host,
+    port or scheme, and then adds the ``~/.netrc`` credentials of the new host. Here a
+    redirect keeps the credentials only when it stays on the origin they belong to, and
+    ``~/.netrc`` is read for that origin only.
+    """
+
+    def rebuild_auth(self, prepared_request: requests.PreparedRequest, response: Any) -> None:
+        url = prepared_request.url or ""
+        headers = prepared_request.headers
+        auth = self.auth
+        if isinstance(auth, OriginAuth) or hasattr(auth, "applies_to"):
+            allowed = auth.applies_to(url)  # type: ignore[union-attr]
+        else:
+            allowed = not self.should_strip_auth(response.request.url, url)
+        if "Authorization" in headers and not allowed:
+            del headers["Authorization"]
+
+
+class _SerialisedConnectionCreation:
+    """Creates connection objects one thread at a time.
+
+    Creating a connection object costs microseconds (connecting happens later, in parallel),
+    but tools that patch urllib3's connection classes for a moment while they create one
+    (vcrpy's replay does) would otherwise hand a concurrent thread an unpatched connection.
+    """
+
+    _lock = threading.Lock()
+
+    def _new_conn(self) -> Any:
+        with self._lock:
+            return super()._new_conn()  # type: ignore[misc]
+
+
+class _HTTPConnectionPool(_SerialisedConnectionCreation, HTTPConnectionPool):
+    pass
+
+
+class _HTTPSConnectionPool(_SerialisedConnectionCreation, HTTPSConnectionPool):
+    pass
+
+
+class TransportAdapter(HTTPAdapter):
+    """The ``requests`` transport adapter of every sentinelsat session (see
+    :class:`_SerialisedConnectionCreation`)."""
+
+    _pool_classes: ClassVar[dict[str, type]] = {
+        "http": _HTTPConnectionPool,
+        "https": _HTTPSConnectionPool,
+    }
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = dict(self._pool_classes)
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        if not proxy.lower().startswith("socks"):
+            manager.pool_classes_by_scheme = dict(self._pool_classes)
+        return manager
 
 
 def default_retry(backoff_factor: float = 0.5) -> Retry:
-    """The retry policy for connection errors and transient 5xx answers.
+    """The retry policy of failed connections (transient answers are retried by :func:`send`).
 
     Parameters
     ----------
@@ -51,9 +243,8 @@ def default_retry(backoff_factor: float = 0.5) -> Retry:
         total=3,
         connect=3,
         read=2,
-        status=3,
+        status=0,
         backoff_factor=backoff_factor,
-        status_forcelist=RETRY_STATUSES,
         allowed_methods=frozenset(["GET", "HEAD", "POST"]),
         raise_on_status=False,
         respect_retry_after_header=True,
@@ -61,29 +252,34 @@ def default_retry(backoff_factor: float = 0.5) -> Retry:
 
 
 def create_session(
-    user: str | None, password: str | None, user_agent: str, retry: Retry | None = None
-) -> requests.Session:
+    user: str | None,
+    password: str | None,
+    user_agent: str,
+    credentials_url: str,
+    retry: Retry | None = None,
+) -> Session:
     """Create the session used for every request to one server.
 
     Parameters
     ----------
     user, password : str or None
-        Credentials for HTTP basic authentication. With ``None``, ``requests`` takes them
-        from ``~/.netrc`` for the server's host.
+        Credentials for HTTP basic authentication; with ``None`` for both, the ``~/.netrc``
+        entry of the server's host.
     user_agent : str
         The ``User-Agent`` header.
+    credentials_url : str
+        A URL of the server: the credentials are sent to its origin only.
     retry : urllib3.util.retry.Retry, optional
-        Retry policy; :func:`default_retry` by default.
+        Retry policy of failed connections; :func:`default_retry` by default.
 
     Returns
     -------
-    requests.Session
+    Session
     """
-    session = requests.Session()
-    if user is not None or password is not None:
-        session.auth = BasicAuth(user or "", password or "")
+    session = Session()
+    session.auth = OriginAuth(credentials_url, user, password)
     session.headers["User-Agent"] = user_agent
-    adapter = HTTPAdapter(
+    adapter = TransportAdapter(
         max_retries=retry if retry is not None else default_retry(), pool_maxsize=16
     )
     session.mount("http://", adapter)
@@ -91,45 +287,127 @@ def create_session(
     return session
 
 
-def send(session: requests.Session, method: str, url: str, **kwargs: Any) -> requests.Response:
-    """Send a request, turning transport failures into :class:`SentinelAPIError`.
+# ---------------------------------------------------------------------- sending
+def send(
+    session: requests.Session,
+    method: str,
+    url: str,
+    *,
+    stream: bool = False,
+    retry_statuses: tuple[int, ...] = RETRY_STATUSES,
+    backoff: float = 0.5,
+    retries: int = STATUS_RETRIES,
+    **kwargs: Any,
+) -> requests.Response:
+    """Send a request; retry transient answers; turn transport failures into exceptions.
 
     Parameters
     ----------
     session : requests.Session
-    method : str
-    url : str
+    method, url : str
+    stream : bool, optional
+        Return as soon as the headers arrived (the caller reads and closes the body).
+        Otherwise the whole body is read, and a body cut off mid-way is asked for again.
+    retry_statuses : tuple of int, optional
+        Answers sent again (after ``backoff * 2**n`` seconds, or the server's
+        ``Retry-After``) unless the server explained the error in a ``cause-message`` header
+        (a deterministic refusal). ``()`` to send once.
+    backoff : float, optional
+        Base of the exponential wait between attempts, in seconds.
+    retries : int, optional
+        Attempts after the first one.
     **kwargs
-        Passed to :meth:`requests.Session.request` (``timeout``, ``data``, ``stream``...).
+        Passed to :meth:`requests.Session.request` (``timeout``, ``data``, ``headers``...).
 
     Returns
     -------
     requests.Response
-        Whatever the server answered, errors included. Unless ``stream=True``, its body
-        has been read.
+        Whatever the server answered at last, errors included.
 
     Raises
     ------
+    NetworkError
+        If no answer could be obtained (connection refused or reset, timeout, TLS failure,
+        too many redirects); also an instance of the ``requests`` exception.
+    TransferError
+        If every attempt to read the body broke off.
     SentinelAPIError
-        If no answer could be obtained (connection refused or reset, timeout, too many
-        retries), or the body is larger than :data:`MAX_RESPONSE_SIZE`.
+        If the body is larger than :data:`MAX_RESPONSE_SIZE`.
     """
-    stream = kwargs.pop("stream", False)
-    try:
-        response = session.request(method, url, stream=True, **kwargs)
-        if not stream:
-            _read_body(response, url)
-        return response
-    except requests.exceptions.Timeout as error:
-        raise SentinelAPIError(
-            "The server did not answer within the timeout ({}): {}".format(
-                kwargs.get("timeout"), url
+    attempt = 0
+    while True:
+        response = _request(session, method, url, kwargs)
+        retryable = (
+            response.status_code in retry_statuses and "cause-message" not in response.headers
+        )
+        if retryable and attempt < retries:
+            wait = _retry_after(response) or backoff * 2**attempt
+            logger.debug(
+                "%s %s answered %s; retrying in %.1f s", method, url, response.status_code, wait
             )
-        ) from error
+            response.close()
+            time.sleep(wait)
+            attempt += 1
+            continue
+        if stream:
+            return response
+        try:
+            _read_body(response, url)
+            return response
+        except _BODY_ERRORS as error:
+            response.close()
+            if attempt >= retries:
+                raise network_error(
+                    as_requests_error(error),
+                    f"The connection broke while reading the server's answer to {url} "
+                    f"({attempt + 1} attempts).",
+                    base=TransferError,
+                ) from error
+            logger.debug("Reading the answer to %s %s broke off (%s); retrying", method, url, error)
+            time.sleep(backoff * 2**attempt)
+            attempt += 1
+
+
+def _request(session: requests.Session, method: str, url: str, kwargs: dict) -> requests.Response:
+    try:
+        return session.request(method, url, stream=True, **kwargs)
     except requests.exceptions.RequestException as error:
-        raise SentinelAPIError(
-            f"Could not connect to the server at {url}: {_describe(error)}"
-        ) from error
+        raise network_error(error, _network_hint(error, url, kwargs.get("timeout"))) from error
+
+
+def _network_hint(error: requests.exceptions.RequestException, url: str, timeout: Any) -> str:
+    if isinstance(error, requests.exceptions.Timeout):
+        return f"The server did not answer within the timeout ({timeout} s): {url}"
+    if isinstance(error, requests.exceptions.SSLError):
+        return f"The TLS connection to {url} failed (its certificate could not be verified)."
+    if isinstance(error, requests.exceptions.TooManyRedirects):
+        return f"The server redirected {url} too many times."
+    return f"Could not connect to the server at {url}."
+
+
+def as_requests_error(error: BaseException) -> requests.exceptions.RequestException:
+    """The ``requests`` exception for an error raised while a body was read."""
+    if isinstance(error, requests.exceptions.RequestException):
+        return error
+    if isinstance(error, urllib3.exceptions.ReadTimeoutError):
+        return requests.exceptions.ReadTimeout(error)
+    if isinstance(error, urllib3.exceptions.ProtocolError):
+        return requests.exceptions.ChunkedEncodingError(error)
+    return requests.exceptions.ConnectionError(error)
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            seconds = parsedate_to_datetime(value).timestamp() - time.time()
+        except (TypeError, ValueError):
+            return None
+    return min(max(seconds, 0.0), 60.0)
 
 
 def _read_body(response: requests.Response, url: str) -> None:
@@ -145,61 +423,79 @@ def _read_body(response: requests.Response, url: str) -> None:
             )
         chunks.append(chunk)
     response._content = b"".join(chunks)  # what requests itself does when it reads a body
+    response._content_consumed = True
 
 
-def _describe(error: Exception) -> str:
-    text = str(error)
-    # urllib3 wraps the root cause in several layers; keep the innermost reason
-    match = re.search(r"\(Caused by (\w+)\((.*)\)\)$", text)
-    return f"{match.group(1)}({match.group(2)[:200]})" if match else text[:300]
-
-
-def check_response(response: requests.Response, context: str = "") -> None:
-    """Raise :class:`SentinelAPIError` unless the response has a 2xx status.
+# ---------------------------------------------------------------------- answers
+def check_response(
+    response: requests.Response,
+    test_json: bool = False,
+    hint: Callable[[], str] | str = "",
+) -> None:
+    """Raise the matching :class:`SentinelAPIError` unless the answer is usable.
 
     Parameters
     ----------
     response : requests.Response
-    context : str, optional
-        Appended to the server's message, e.g. a hint about the likely cause.
-    """
-    if 200 <= response.status_code < 300:
-        return
-    message = server_message(response)
-    if response.status_code == 401:
-        message += (
-            "\nCheck the username and password (a new account may need some time before "
-            "it is active on this endpoint)."
-        )
-    if context:
-        message += "\n" + context
-    raise SentinelAPIError(message, response)
-
-
-def decode_json(response: requests.Response, context: str = "") -> Any:
-    """Return the JSON body of a successful response.
+    test_json : bool, optional
+        Also require the body to be valid JSON.
+    hint : str or callable, optional
+        sentinelsat's diagnosis to attach to an error (a callable is called only then).
 
     Raises
     ------
     SentinelAPIError
-        If the status is not 2xx or the body is not JSON.
+        Of the most specific class (:func:`error_class`), ``msg`` from :func:`server_message`.
     """
-    check_response(response, context)
-    try:
-        return response.json()
-    except ValueError:
-        message = "The server's answer is not the expected JSON"
-        text = server_message(response)
-        if text:
-            message += ": " + text
-        raise SentinelAPIError(message, response) from None
+    if 200 <= response.status_code < 300:
+        if not test_json:
+            return
+        try:
+            json.loads(response.content)
+            return
+        except (ValueError, TypeError):
+            pass
+    message = server_message(response)
+    text = hint() if callable(hint) else hint
+    cls = error_class(response, message)
+    if cls is UnauthorizedError:
+        text = f"{CREDENTIALS_HINT}\n{text}".strip()
+    raise cls(message, response, text)
+
+
+def decode_json(response: requests.Response, hint: Callable[[], str] | str = "") -> Any:
+    """Return the JSON body of a successful response (see :func:`check_response`)."""
+    check_response(response, test_json=True, hint=hint)
+    return response.json()
+
+
+def error_class(response: requests.Response, message: str) -> type[SentinelAPIError]:
+    """The exception class for an unusable answer, by its status and the server's message.
+
+    sentinelsat 1.x's classes: :class:`UnauthorizedError` (401), :class:`InvalidKeyError`
+    ("Invalid key"), :class:`QueryLengthError` (413, 414, "Request Entity Too Large",
+    "Request-URI Too Long") and :class:`ServerError` for everything else.
+    """
+    status = response.status_code
+    if status == 401:
+        return UnauthorizedError
+    if "Invalid key" in message:
+        return InvalidKeyError
+    if status in (413, 414) or any(
+        text in message for text in ("Request Entity Too Large", "Request-URI Too Long")
+    ):
+        return QueryLengthError
+    return ServerError
 
 
 def server_message(response: requests.Response) -> str:
-    """Extract the server's own description of a failed request.
+    """The server's own description of a failed request, exactly as sentinelsat 0.13 read it.
 
-    In order of preference: the ``cause-message`` header, a JSON error message (OData or
-    OpenSearch), an XML OData error message, or the readable text of an HTML error page.
+    1. the ``cause-message`` response header;
+    2. else the OData JSON error's ``error.message.value``;
+    3. else, for a body that does not start with ``{``, the body rendered as text by
+       html2text, stripped;
+    4. else ``'Invalid API response.'``.
 
     Parameters
     ----------
@@ -208,77 +504,61 @@ def server_message(response: requests.Response) -> str:
     Returns
     -------
     str
-        The message; the HTTP reason phrase if the server gave no details.
     """
     cause = response.headers.get("cause-message")
-    if cause:
-        return cause.strip()
+    if cause is not None:
+        return cause
     text = _body_text(response)
-    message = _json_message(text) or _xml_message(text) or _html_message(response, text)
-    return message or response.reason or "no details given"
-
-
-def _body_text(response: requests.Response, limit: int = 200_000) -> str:
-    """The start of the body: an error page is short, and a hostile server's endless body
-    must not be read whole."""
     try:
-        content = next(response.iter_content(limit), b"")
-    except (requests.exceptions.RequestException, RuntimeError):
-        return ""
-    return content[:limit].decode(response.encoding or "utf-8", errors="replace")
+        value = json.loads(text)["error"]["message"]["value"]
+        if isinstance(value, str):
+            return value
+    except (ValueError, KeyError, TypeError, IndexError):
+        pass
+    if not text.strip().startswith("{"):
+        try:
+            return html_to_text(text)
+        except Exception:
+            logger.debug("html2text could not read the error page", exc_info=True)
+    return INVALID_RESPONSE
 
 
-def _json_message(text: str) -> str | None:
-    try:
-        body = json.loads(text)
-    except ValueError:
-        return None
-    if not isinstance(body, dict):
-        return None
-    error = body.get("error")
-    if error is None and isinstance(body.get("feed"), dict):
-        error = body["feed"].get("error")
-    if isinstance(error, dict):
-        message = error.get("message")
-        if isinstance(message, dict):
-            message = message.get("value")
-        return str(message) if message else None
-    return str(error) if error else None
-
-
-def _xml_message(text: str) -> str | None:
-    if not text.lstrip().startswith("<?xml"):
-        return None
-    match = _XML_MESSAGE.search(text)
-    return match.group(1).strip() if match else None
-
-
-def _html_message(response: requests.Response, text: str) -> str | None:
-    if (
-        "html" not in response.headers.get("Content-Type", "").lower()
-        and "<html" not in text[:500].lower()
-    ):
-        return text.strip()[:_MAX_MESSAGE_CHARS] or None
-    return html_to_text(text)
+def _body_text(response: requests.Response) -> str:
+    """The start of the body as text (UTF-8, as the DHuS servers write): an error page is
+    short, and a hostile server's endless body must not be read whole."""
+    if response._content_consumed:  # type: ignore[attr-defined]
+        content = (response.content or b"")[:_ERROR_BODY_LIMIT]
+    else:
+        try:
+            content = next(response.iter_content(_ERROR_BODY_LIMIT), b"")
+        except (*_BODY_ERRORS, RuntimeError):
+            return ""
+    response.encoding = "utf-8"
+    return content[:_ERROR_BODY_LIMIT].decode("utf-8", errors="replace")
 
 
 def html_to_text(html: str) -> str:
-    """Turn an HTML error page into a few lines of readable text (stack traces dropped)."""
+    """Render an HTML page as text the way sentinelsat 0.13 did (html2text, images
+    ignored), stripped."""
     import html2text
 
     converter = html2text.HTML2Text()
-    converter.ignore_links = True
     converter.ignore_images = True
-    converter.ignore_emphasis = True
-    converter.body_width = 0
-    lines = []
-    for line in converter.handle(html).splitlines():
-        line = line.strip(" #*\t")
-        if not line:
+    converter.ignore_anchors = True
+    return str(converter.handle(html)).strip()
+
+
+def summarize(message: str, max_lines: int = 6, max_chars: int = 1000) -> str:
+    """A few readable lines of a server message (for the command line): Markdown marks and
+    blank lines dropped, a Java stack trace cut."""
+    lines: list[str] = []
+    for line in message.splitlines():
+        line = line.strip(" #*_\t")
+        if not line or set(line) <= {"*", " ", "-"}:
             continue
-        if line.lower() == "exception":
+        if line.lower() == "exception" or line.startswith("at "):
             break
         lines.append(line)
-        if len(lines) == _MAX_MESSAGE_LINES:
+        if len(lines) == max_lines:
             break
-    return "\n".join(lines)[:_MAX_MESSAGE_CHARS]
+    return "\n".join(lines)[:max_chars]
