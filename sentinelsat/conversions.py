@@ -30,9 +30,16 @@ def _import_optional(module: str, purpose: str) -> Any:
         ) from None
 
 
+#: How :func:`to_geojson` writes datetimes, as sentinelsat 0.13 did: UTC with a ``Z``.
+GEOJSON_DATETIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+#: Attributes that become the geometry instead of properties.
+FOOTPRINT_ATTRIBUTES = ("footprint", "gmlfootprint")
+
+
 def _json_value(value: Any) -> Any:
     if isinstance(value, (datetime, date)):
-        return value.isoformat()
+        return value.strftime(GEOJSON_DATETIME_FORMAT)
     return value
 
 
@@ -47,17 +54,22 @@ def to_geojson(products: Products) -> geojson.FeatureCollection:
     Returns
     -------
     geojson.FeatureCollection
-        One Feature per product with the footprint as geometry and every attribute as
-        properties (datetimes as ISO strings); the product id is the feature id and the
-        ``id`` property.
+        One Feature per product, numbered from 0 in the order of ``products`` (its ``id``),
+        with the footprint as geometry and the other attributes as properties, plus the
+        product id as the ``id`` property. Datetimes are written as
+        ``2015-05-26T08:16:40.873000Z`` (UTC), exactly as sentinelsat 0.13 wrote them.
     """
     features = []
-    for product_id, attributes in products.items():
-        properties = {key: _json_value(value) for key, value in attributes.items()}
+    for number, (product_id, attributes) in enumerate(products.items()):
+        properties = {
+            key: _json_value(value)
+            for key, value in attributes.items()
+            if key not in FOOTPRINT_ATTRIBUTES
+        }
         properties["id"] = product_id
         footprint = attributes.get("footprint")
         geometry = wkt.loads(footprint) if footprint else None
-        features.append(geojson.Feature(id=product_id, geometry=geometry, properties=properties))
+        features.append(geojson.Feature(geometry=geometry, id=number, properties=properties))
     return geojson.FeatureCollection(features)
 
 
@@ -90,7 +102,8 @@ def to_geodataframe(products: Products) -> Any:
     Returns
     -------
     geopandas.GeoDataFrame
-        The footprints are the geometries; an empty input gives an empty GeoDataFrame.
+        The footprints are the geometries (the ``footprint`` and ``gmlfootprint`` columns
+        are dropped, as in sentinelsat 0.13); an empty input gives an empty GeoDataFrame.
     """
     gpd = _import_optional("geopandas", "to_geodataframe()")
     _import_optional("shapely", "to_geodataframe()")
@@ -102,6 +115,7 @@ def to_geodataframe(products: Products) -> Any:
     frame = to_dataframe(products)
     footprints = frame["footprint"] if "footprint" in frame else [None] * len(frame)
     geometry = [shapely.wkt.loads(text) if isinstance(text, str) else None for text in footprints]
+    frame = frame.drop(columns=[name for name in FOOTPRINT_ATTRIBUTES if name in frame])
     return gpd.GeoDataFrame(frame, crs=crs, geometry=geometry)
 
 

@@ -108,7 +108,7 @@ def _extra_state(error: BaseException) -> dict[str, Any]:
 
 
 def _rebuild(cls: type, msg: str | None, hint: str, state: dict[str, Any]) -> BaseException:
-    error = cls.__new__(cls)
+    error: Any = cls.__new__(cls)  # type: ignore[call-overload]
     SentinelAPIError.__init__(error, msg, None, hint)
     error.__dict__.update(state)
     return error
@@ -131,7 +131,7 @@ class UnauthorizedError(SentinelAPIError):
     """The server refused the credentials (HTTP 401)."""
 
 
-class QuerySyntaxError(SentinelAPIError, SyntaxError):
+class QuerySyntaxError(SentinelAPIError, SyntaxError):  # type: ignore[misc]
     """The server could not parse the search query. Also a :class:`SyntaxError`."""
 
     def __init__(self, msg: str | None = None, response: Any = None, hint: str = "") -> None:
@@ -265,7 +265,7 @@ def network_class(base: type[NetworkError], requests_class: type[BaseException])
         cls = type(
             name, (base, requests_class), {"__module__": __name__, "requests_class": requests_class}
         )
-        cls.__str__ = SentinelAPIError.__str__  # type: ignore[method-assign]
+        cls.__str__ = SentinelAPIError.__str__  # type: ignore[method-assign,assignment]
         _network_classes[key] = cls
         globals().setdefault(name, cls)
     return cls
@@ -273,7 +273,7 @@ def network_class(base: type[NetworkError], requests_class: type[BaseException])
 
 def network_error(
     error: BaseException, hint: str = "", base: type[NetworkError] = NetworkError
-) -> NetworkError:
+) -> Any:
     """Wrap a ``requests`` exception so that it is both a :class:`NetworkError` and of its own
     class.
 
@@ -292,7 +292,7 @@ def network_error(
         Its ``msg`` is ``str(error)``; ``request`` is the original's.
     """
     cls = network_class(base, type(error))
-    wrapped = cls.__new__(cls)
+    wrapped: Any = cls.__new__(cls)  # type: ignore[call-overload]
     SentinelAPIError.__init__(wrapped, str(error), None, hint)
     wrapped.args = error.args
     wrapped.request = getattr(error, "request", None)

@@ -201,7 +201,7 @@ class Legacy013:
         try:
             return trigger_offline_retrieval(self.session, url, self.timeout)
         except ServerLimitError as error:  # 0.13 reported every 403 as the quota
-            raise SentinelAPILTAError(LTA_REFUSALS[403], error.response, hint=error.msg) from None
+            raise SentinelAPILTAError(LTA_REFUSALS[403], error.response, error.msg or "") from None
 
     def _md5_compare(self, file_path: str, checksum: str, block_size: int = 2**13) -> bool:
         """Whether a file's MD5 is ``checksum`` (any case), with a progress bar."""

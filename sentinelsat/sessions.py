@@ -58,7 +58,7 @@ MAX_RESPONSE_SIZE = 32 * 1024 * 1024
 INVALID_RESPONSE = "Invalid API response."
 
 CREDENTIALS_HINT = (
-    "Check the user name and password (a new account may need some time before it is active "
+    "Check the username and password (a new account may need some time before it is active "
     "on this endpoint)."
 )
 
@@ -423,7 +423,7 @@ def _read_body(response: requests.Response, url: str) -> None:
             )
         chunks.append(chunk)
     response._content = b"".join(chunks)  # what requests itself does when it reads a body
-    response._content_consumed = True
+    response._content_consumed = True  # type: ignore[attr-defined]
 
 
 # ---------------------------------------------------------------------- answers
@@ -526,7 +526,7 @@ def server_message(response: requests.Response) -> str:
 def _body_text(response: requests.Response) -> str:
     """The start of the body as text (UTF-8, as the DHuS servers write): an error page is
     short, and a hostile server's endless body must not be read whole."""
-    if response._content_consumed:  # type: ignore[attr-defined]
+    if getattr(response, "_content_consumed", False):
         content = (response.content or b"")[:_ERROR_BODY_LIMIT]
     else:
         try:
@@ -544,7 +544,7 @@ def html_to_text(html: str) -> str:
 
     converter = html2text.HTML2Text()
     converter.ignore_images = True
-    converter.ignore_anchors = True
+    converter.ignore_anchors = True  # type: ignore[attr-defined]  # as sentinelsat 0.13 set it
     return str(converter.handle(html)).strip()
 
 

@@ -17,7 +17,7 @@ from sentinelsat import (
     geojson_to_wkt,
     read_geojson,
 )
-from sentinelsat.sessions import html_to_text, server_message
+from sentinelsat.sessions import html_to_text, server_message, summarize
 from sentinelsat.testing.pages import maintenance_page
 
 
@@ -28,6 +28,15 @@ def test_public_names():
             "SentinelAPIError",
             "SentinelAPILTAError",
             "InvalidChecksumError",
+            "ServerError",
+            "UnauthorizedError",
+            "QuerySyntaxError",
+            "QueryLengthError",
+            "InvalidKeyError",
+            "LTAError",
+            "LTATriggered",
+            "NetworkError",
+            "EmptyQueryValueError",
             "read_geojson",
             "geojson_to_wkt",
             "format_query_date",
@@ -35,7 +44,8 @@ def test_public_names():
         ]
     )
     assert issubclass(SentinelAPILTAError, SentinelAPIError)
-    assert issubclass(InvalidChecksumError, SentinelAPIError)
+    # as in 0.13: not a SentinelAPIError, so that `except SentinelAPIError` does not catch it
+    assert not issubclass(InvalidChecksumError, SentinelAPIError)
     assert callable(read_geojson) and callable(geojson_to_wkt) and callable(format_query_date)
 
 
@@ -74,7 +84,8 @@ def test_netrc_credentials(tmp_path, monkeypatch):
     monkeypatch.setenv("NETRC", str(netrc))
     monkeypatch.setenv("HOME", str(tmp_path))
     api = SentinelAPI(None, None, "https://scihub.copernicus.eu/dhus")
-    assert api.session.auth is None
+    user, password = api.session.auth  # a (user, password) pair, as 0.13's session had
+    assert (user, password) == ("netrc_user", "netrc_pw")
     request = api.session.prepare_request(requests.Request("GET", api.api_url + "search"))
     assert request.headers["Authorization"] == requests.auth._basic_auth_str(
         "netrc_user", "netrc_pw"
@@ -166,9 +177,9 @@ def test_message_from_xml_body():
         'dataservices/metadata"><code/><message xml:lang="en">Invalid key (y) to access Products'
         "</message></error>"
     )
-    assert (
-        server_message(_response(404, body, "application/xml"))
-        == "Invalid key (y) to access Products"
+    # as 0.13 read it: a body that is not JSON is rendered as text by html2text
+    assert server_message(_response(404, body, "application/xml")).endswith(
+        "Invalid key (y) to access Products"
     )
 
 
@@ -180,13 +191,18 @@ def test_message_from_maintenance_page():
     assert "<" not in message and "font-family" not in message
 
 
-def test_html_stack_trace_is_dropped():
+def test_html_stack_trace_is_kept_in_msg_and_dropped_from_the_summary():
     page = (
         "<html><body><h1>HTTP Status 500 - Request failed</h1><p><b>exception</b></p>"
         "<pre>org.example.Trace\n at a.b.c(C.java:1)</pre></body></html>"
     )
-    assert html_to_text(page) == "HTTP Status 500 - Request failed"
+    assert "org.example.Trace" in html_to_text(page)  # msg is the whole page, as in 0.13
+    assert summarize(html_to_text(page)) == "HTTP Status 500 - Request failed"
 
 
-def test_message_falls_back_to_reason():
-    assert server_message(_response(502, "")) == "Bad Gateway"
+def test_message_of_an_empty_body_is_empty():
+    assert server_message(_response(502, "")) == ""  # html2text of nothing, as in 0.13
+
+
+def test_message_of_an_answer_without_text_is_invalid_api_response():
+    assert server_message(_response(200, "{Invalid JSON response")) == "Invalid API response."

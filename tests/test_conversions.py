@@ -21,11 +21,17 @@ def test_to_geojson(products):
     assert collection["type"] == "FeatureCollection"
     assert len(collection["features"]) == len(products) > 0
     json.dumps(collection)  # serialisable as it is
-    for feature, (product_id, attributes) in zip(collection["features"], products.items()):
-        assert feature["id"] == product_id
+    for number, (feature, (product_id, attributes)) in enumerate(
+        zip(collection["features"], products.items())
+    ):
+        assert feature["id"] == number  # as in 0.13: the features are numbered
         assert feature["properties"]["id"] == product_id
         assert feature["properties"]["title"] == attributes["title"]
-        assert feature["properties"]["beginposition"] == attributes["beginposition"].isoformat()
+        assert feature["properties"]["beginposition"] == attributes["beginposition"].strftime(
+            "%Y-%m-%dT%H:%M:%S.%fZ"
+        )
+        assert "footprint" not in feature["properties"]
+        assert "gmlfootprint" not in feature["properties"]
         assert feature["geometry"]["type"] == "Polygon"
         # footprint "POLYGON ((lon lat,...))" from the server, read back from the geometry
         first_lon, first_lat = attributes["footprint"].split("((")[1].split(",")[0].split()
@@ -53,6 +59,7 @@ def test_to_geodataframe(products):
     assert list(frame.index) == list(products)
     for product_id, attributes in products.items():
         assert frame.geometry[product_id].equals(shapely.wkt.loads(attributes["footprint"]))
+    assert "footprint" not in frame.columns and "gmlfootprint" not in frame.columns  # as in 0.13
 
 
 def test_to_geodataframe_empty():
