@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import pathlib
 import re
-import threading
 
 import pytest
 import vcr
 from hypothesis import settings
-from requests.adapters import HTTPAdapter
 from vcr.serializers import yamlserializer
 
 from sentinelsat import SentinelAPI
-from sentinelsat.sessions import default_retry
+from sentinelsat.sessions import TransportAdapter, default_retry
 
 # the local hub's fixtures: local_hub, make_local_hub
 pytest_plugins = ["sentinelsat.testing.pytest_plugin"]
@@ -85,23 +83,14 @@ recordings.register_serializer("binary_yaml", BinaryBodySerializer)
 recordings.register_matcher("range", _range_matcher)
 
 
-class ReplayAdapter(HTTPAdapter):
-    """Sends one request at a time: vcrpy's replay is not thread-safe, and a race in it can
-    make a request of a concurrent batch escape to the (blocked) network. Bodies are still
-    read concurrently, and the API's threads, ordering and pooling are unchanged."""
-
-    _lock = threading.Lock()
-
-    def send(self, request, **kwargs):
-        with self._lock:
-            return super().send(request, **kwargs)
-
-
 def for_replay(api: SentinelAPI) -> SentinelAPI:
-    """Prepare a client for recorded exchanges: serialised sends, no waits between retries."""
-    adapter = ReplayAdapter(max_retries=default_retry(backoff_factor=0))
+    """Prepare a client for recorded exchanges: no waits between retries. Requests are sent
+    from several threads, as they are against real servers (the library creates connection
+    objects one at a time, which keeps vcrpy's replay from ever reaching the network)."""
+    adapter = TransportAdapter(max_retries=default_retry(backoff_factor=0))
     api.session.mount("http://", adapter)
     api.session.mount("https://", adapter)
+    api.retry_backoff = 0
     return api
 
 
