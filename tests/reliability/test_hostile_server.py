@@ -240,3 +240,24 @@ def test_redirect_loop_is_an_error(tmp_path):
             client(server, timeout=5).download(server.product.id, str(tmp_path))
         assert len(server.requests) <= 31
     assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("explicit", [True, False], ids=["-u/-p given", "~/.netrc only"])
+def test_no_credentials_follow_a_redirect_to_another_port(tmp_path, no_user_credentials, explicit):
+    # ~/.netrc has an entry for the host: requests alone would send it to the other port
+    netrc = no_user_credentials / ".netrc"
+    netrc.write_text(f"machine 127.0.0.1 login netrc-user password {PASSWORD}-netrc\n")
+    netrc.chmod(0o600)
+    user, password = ("user", PASSWORD) if explicit else (None, None)
+    with HostileServer() as elsewhere, HostileServer(redirect_to=elsewhere.url) as server:
+        api = FastAPI(user, password, server.url, show_progressbars=False, timeout=5)
+        info = api.download(server.product.id, str(tmp_path))
+    assert open(info["path"], "rb").read() == elsewhere.content
+    expected = ("user", PASSWORD) if explicit else ("netrc-user", PASSWORD + "-netrc")
+    sent = base64.b64encode(":".join(expected).encode()).decode()
+    assert all(r["headers"]["Authorization"] == "Basic " + sent for r in server.requests)
+    assert elsewhere.requests
+    netrc_secret = base64.b64encode(f"netrc-user:{PASSWORD}-netrc".encode()).decode()
+    for request in elsewhere.requests:
+        assert "Authorization" not in request["headers"]
+        assert not any(s in request["raw"] for s in [*SECRETS, PASSWORD, netrc_secret])
