@@ -10,6 +10,8 @@ from collections.abc import Iterable
 from datetime import date, datetime, timezone
 from typing import Any, Callable, Union
 
+from .exceptions import EmptyQueryValueError
+
 DateLike = Union[str, date, datetime, None]
 
 #: The longest query (in Java-URL-encoded characters) the DHuS servers accept.
@@ -159,6 +161,11 @@ def _format_value(name: str, value: Any) -> str | None:
     if isinstance(value, bool):
         return str(value).lower()
     if isinstance(value, str):
+        if not value.strip():
+            raise EmptyQueryValueError(
+                f"Keyword {name!r} has an empty value: no server accepts it",
+                hint="Leave the keyword out to search without it.",
+            )
         return _escape_string(value)
     return str(value)
 
