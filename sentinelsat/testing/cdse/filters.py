@@ -332,6 +332,8 @@ class _Parser:
         return token.text
 
     def parse_literal(self) -> Literal:
+        if self.peek() is None:
+            raise FilterError("expected a value, found the end", len(self.text))
         token = self.take()
         if token.kind == "string":
             return Literal("string", token.text[1:-1].replace("''", "'"), token.text)
