@@ -27,8 +27,8 @@ page of 1000 products is a concatenation of cached byte strings.
 
 from __future__ import annotations
 
+import hashlib
 import json
-import random
 import threading
 import uuid
 from collections.abc import Iterable
@@ -256,8 +256,9 @@ def _attribute_json(name: str, value_type: str, value: Any) -> dict[str, Any]:
 
 
 def _modification_date(product: Product) -> datetime:
-    rng = random.Random(f"sentinelsat-cdse-modified:{product.id}")
-    return product.ingestiondate + timedelta(microseconds=rng.randrange(1_000_000, 600_000_000))
+    digest = hashlib.blake2b(f"sentinelsat-cdse-modified:{product.id}".encode(), digest_size=8)
+    micros = 1_000_000 + int.from_bytes(digest.digest(), "little") % 599_000_000
+    return product.ingestiondate + timedelta(microseconds=micros)
 
 
 @dataclass(eq=False)
@@ -273,7 +274,6 @@ class Entry:
     origin_date: datetime
     publication_date: datetime
     modification_date: datetime
-    geometry: BaseGeometry | None
     attribute_values: dict[str, tuple[str, Any]]
     attribute_aliases: dict[str, tuple[str, ...]]
     asset_id: str | None
@@ -286,6 +286,11 @@ class Entry:
     def online(self) -> bool:
         """Whether the product can be downloaded (the hub product's live flag)."""
         return self.product.online
+
+    @property
+    def geometry(self) -> BaseGeometry | None:
+        """The footprint (``None`` for a product without one)."""
+        return self.product.geometry if self.product.footprint else None
 
     @property
     def stem(self) -> str:
@@ -410,7 +415,6 @@ def make_entry(product: Product) -> Entry:
         origin_date=product.creationdate,
         publication_date=product.ingestiondate,
         modification_date=_modification_date(product),
-        geometry=product.geometry if product.footprint else None,
         attribute_values=attributes_of(product),
         attribute_aliases=aliases,
         asset_id=str(uuid.uuid5(ASSET_NAMESPACE, product.id)) if has_quicklook else None,

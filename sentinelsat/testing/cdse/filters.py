@@ -464,7 +464,6 @@ class Record(Protocol):
     content_end: datetime
     publication_date: datetime
     modification_date: datetime
-    geometry: BaseGeometry | None
     #: ``{attribute name: (value type, value)}``
     attribute_values: dict[str, tuple[str, Any]]
     #: ``{attribute name: other string values that match it}`` (short product types)
@@ -472,6 +471,9 @@ class Record(Protocol):
 
     @property
     def online(self) -> bool: ...
+
+    @property
+    def geometry(self) -> BaseGeometry | None: ...
 
 
 @dataclass(frozen=True)
