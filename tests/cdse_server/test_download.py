@@ -378,3 +378,14 @@ def test_a_content_that_is_not_a_zip_has_only_the_root_node(cdse):
     assert (root["Name"], root["ChildrenNumber"]) == (entry.name, 0)
     assert requests.get(root["Nodes"]["uri"]).json() == {"result": []}
     assert requests.get(base + "/Nodes(other.SAFE)/Nodes").status_code == 404
+
+
+def test_every_knob_is_documented():
+    from pathlib import Path
+
+    from sentinelsat.testing.cdse import knob_help
+
+    page = (Path(__file__).resolve().parents[2] / "docs" / "cdse_hub.rst").read_text()
+    table = page.split("\nKnobs\n-----\n", 1)[1].split("\nPytest fixtures\n", 1)[0]
+    documented = [line.split("``")[1] for line in table.splitlines() if line.startswith("``")]
+    assert documented == list(knob_help())
