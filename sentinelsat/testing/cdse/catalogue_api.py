@@ -159,7 +159,8 @@ def order(cdse: LocalCDSE, pairs) -> tuple[tuple[str, bool], ...]:
             or words[0] not in ORDER_FIELDS
             or (len(words) == 2 and words[1] not in ("asc", "desc"))
         ):
-            message = f"Invalid $orderby {clause.strip()!r}: use {', '.join(ORDER_FIELDS)} with asc or desc"
+            fields_text = ", ".join(ORDER_FIELDS)
+            message = f"Invalid $orderby {clause.strip()!r}: use {fields_text} with asc or desc"
             raise BadRequest(catalogue_error(cdse.faults, 400, message))
         fields.append((words[0], len(words) == 2 and words[1] == "desc"))
     return tuple(fields)

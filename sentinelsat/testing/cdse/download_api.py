@@ -6,7 +6,8 @@ import random
 import re
 import threading
 from collections import Counter
-from typing import TYPE_CHECKING
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Callable
 
 from ..archive import DownloadRegulator
 from ..routes import Response, parse_range
@@ -126,7 +127,12 @@ class DownloadApplication(CDSEApplication):
             headers.append(("Content-Range", f"bytes {first}-{last}/{size}"))
         return Response(status, headers, length=last - first + 1), first, last
 
-    def _start(self, request: HTTPRequest, response: Response, chunks) -> Response:  # type: ignore[no-untyped-def]
+    def _start(
+        self,
+        request: HTTPRequest,
+        response: Response,
+        chunks: Callable[[], Iterator[bytes | memoryview]],
+    ) -> Response:
         """Take a download slot of the user for a GET body (429 when none is free)."""
         if request.method != "GET" or response.status == 416:
             return response

@@ -129,17 +129,24 @@ class LocalCDSE:
 
     @staticmethod
     def _catalogue(
-        products, seed, product_size, date_span, include_recorded, offline_share
-    ) -> list[Product]:  # type: ignore[no-untyped-def]
+        products: int | Sequence[Product],
+        seed: int,
+        product_size: int | tuple[int, int],
+        date_span: tuple[datetime, datetime] | None,
+        include_recorded: bool,
+        offline_share: float,
+    ) -> list[Product]:
         if not isinstance(products, int):
             return list(products)
         if isinstance(product_size, (list, tuple)):
             product_size = (int(product_size[0]), int(product_size[1]))
         spec = CatalogueSpec(
-            count=products, seed=seed, product_size=product_size,
-            date_span=tuple(date_span) if date_span else default_date_span(),  # type: ignore[arg-type]
+            count=products,
+            seed=seed,
+            product_size=product_size,
+            date_span=(date_span[0], date_span[1]) if date_span else default_date_span(),
             offline_share=offline_share,
-        )  # fmt: skip
+        )
         validate_spec(spec)
         return build_catalogue(spec) + (load_recorded_products() if include_recorded else [])
 
@@ -163,7 +170,8 @@ class LocalCDSE:
 
     @property
     def token_url(self) -> str:
-        """The token endpoint, ``http://127.0.0.1:P2/auth/realms/CDSE/protocol/openid-connect/token``."""
+        """The token endpoint,
+        ``http://127.0.0.1:P2/auth/realms/CDSE/protocol/openid-connect/token``."""
         return self._base("identity") + TOKEN_PATH
 
     @property
@@ -360,7 +368,8 @@ class LocalCDSE:
             self._log.append(entry)
 
     def draw_error(self, rate: float) -> int:
-        """Draw from the seeded error generator: 500, 502 or 503 with probability ``rate``, else 0."""
+        """Draw from the seeded error generator: 500, 502 or 503 with probability ``rate``,
+        else 0."""
         if rate <= 0:
             return 0
         with self._error_lock:

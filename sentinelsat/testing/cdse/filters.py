@@ -137,7 +137,8 @@ class Intersects:
 
 @dataclass(frozen=True)
 class AttributeAny:
-    """``Attributes/OData.CSC.<outer>Attribute/any(a:a/Name eq 'name' and a/OData.CSC.<inner>Attribute/Value OP literal)``."""
+    """``Attributes/OData.CSC.<outer>Attribute/any(a:a/Name eq 'name' and
+    a/OData.CSC.<inner>Attribute/Value OP literal)``."""
 
     outer_type: str
     name: str
@@ -278,8 +279,9 @@ class _Parser:
         if not self.tokens:
             raise FilterError("the filter is empty", 0)
         node = self.parse_or()
-        if self.peek() is not None:
-            raise FilterError(f"unexpected {self.peek().text!r}", self.position())  # type: ignore[union-attr]
+        left = self.peek()
+        if left is not None:
+            raise FilterError(f"unexpected {left.text!r}", left.position)
         return node
 
     def parse_or(self) -> Node:
@@ -392,7 +394,7 @@ class _Parser:
 
     def parse_attribute(self) -> AttributeAny:
         head = self.take()
-        outer = _attribute_type(_ATTRIBUTE_ANY.match(head.text).group(1), head.position)  # type: ignore[union-attr]
+        outer = _attribute_type(head.text.split(".")[-1][: -len("Attribute/any")], head.position)
         self.expect("(")
         variable = self.expect_kind("word", "a lambda variable").text
         self.expect(":")

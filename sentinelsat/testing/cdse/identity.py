@@ -190,7 +190,8 @@ class Identity:
         return active[user] if user is not None else sum(active.values())
 
     def check(self, value: str | None) -> tuple[str | None, str]:
-        """Look up an access token: ``(user, "ok")``, or ``(None, "missing" | "unknown" | "expired")``."""
+        """Look up an access token: ``(user, "ok")``, or ``(None, reason)`` with the reason
+        ``missing``, ``unknown`` or ``expired``."""
         if not value:
             return None, "missing"
         with self._lock:
