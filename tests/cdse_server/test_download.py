@@ -389,3 +389,50 @@ def test_every_knob_is_documented():
     table = page.split("\nKnobs\n-----\n", 1)[1].split("\nPytest fixtures\n", 1)[0]
     documented = [line.split("``")[1] for line in table.splitlines() if line.startswith("``")]
     assert documented == list(knob_help())
+
+
+def test_stop_ends_downloads_in_progress_and_every_thread():
+    from sentinelsat.testing import LocalCDSE
+
+    cdse = LocalCDSE(products=1, product_size=500_000, bandwidth=20_000).start()
+    token = access_token(cdse)
+    outcome: list[object] = []
+
+    def download() -> None:
+        try:
+            outcome.append(
+                requests.get(value_url(cdse, cdse.entries[0]), headers=bearer(token)).content
+            )
+        except requests.RequestException as error:
+            outcome.append(error)
+
+    client = threading.Thread(target=download)
+    client.start()
+    assert wait_for(lambda: cdse.active_downloads() == 1)
+    started = time.monotonic()
+    cdse.stop()
+    client.join(10)
+    assert time.monotonic() - started < 5 and not client.is_alive()
+    assert len(outcome) == 1  # the client got an answer or an error, it does not hang
+    assert not [
+        t
+        for t in threading.enumerate()
+        if t.name.startswith(
+            (
+                "sentinelsat-cdse",
+                "sentinelsat-catalogue",
+                "sentinelsat-identity",
+                "sentinelsat-download",
+            )
+        )
+    ]
+    assert not cdse.running
+
+
+def wait_for(predicate, timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.01)
+    return False

@@ -17,10 +17,11 @@ make_local_cdse
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, Callable
+from typing import Callable
 
 import pytest
 
+from ..pytest_plugin import started_servers
 from .emulator import LocalCDSE
 
 
@@ -34,13 +35,5 @@ def local_cdse() -> Iterator[LocalCDSE]:
 @pytest.fixture
 def make_local_cdse() -> Iterator[Callable[..., LocalCDSE]]:
     """A factory of running CDSEs: ``make_local_cdse(products=10, max_concurrent_downloads=2)``."""
-    started: list[LocalCDSE] = []
-
-    def factory(*args: Any, **arguments: Any) -> LocalCDSE:
-        cdse = LocalCDSE(*args, **arguments)
-        started.append(cdse)
-        return cdse.start()
-
-    yield factory
-    for cdse in started:
-        cdse.stop()
+    with started_servers(LocalCDSE) as factory:
+        yield factory
