@@ -14,7 +14,7 @@ from sentinelsat import SentinelAPI
 from sentinelsat.sessions import TransportAdapter, default_retry
 
 # the local hub's fixtures: local_hub, make_local_hub
-pytest_plugins = ["sentinelsat.testing.pytest_plugin"]
+pytest_plugins = ["sentinelsat.testing.pytest_plugin", "sentinelsat.testing.cdse.pytest_plugin"]
 
 # bounded and reproducible property-based tests
 settings.register_profile("ci", max_examples=150, derandomize=True, deadline=2000, print_blob=True)

@@ -20,6 +20,11 @@ From the shell: ``sentinelsat-hub serve --port 8080 --products 2000`` or
 For pytest: ``pytest_plugins = ["sentinelsat.testing.pytest_plugin"]`` gives the
 ``local_hub`` and ``make_local_hub`` fixtures.
 
+:class:`LocalCDSE` (:mod:`sentinelsat.testing.cdse`) is the same for the Copernicus Data
+Space Ecosystem: catalogue, identity and download servers on three ports, with the same
+products; ``sentinelsat.testing.cdse.pytest_plugin`` gives ``local_cdse`` and
+``make_local_cdse``.
+
 The catalogue is deterministic for a seed and a date span (the default span is the 30 days
 up to the current hour).  Product bytes are generated on the fly; the MD5 of a product is
 computed the first time it is needed (OData ``Checksum``, ``ETag``) by streaming its content,
@@ -29,8 +34,18 @@ about 1.5 s per GB, then cached for the process.
 from __future__ import annotations
 
 from .catalogue import Product
+from .cdse import CDSEFaults, LocalCDSE
 from .hub import Faults, LocalHub
 from .server import LoggedRequest
 from .solr import Query, QueryError
 
-__all__ = ["Faults", "LocalHub", "LoggedRequest", "Product", "Query", "QueryError"]
+__all__ = [
+    "CDSEFaults",
+    "Faults",
+    "LocalCDSE",
+    "LocalHub",
+    "LoggedRequest",
+    "Product",
+    "Query",
+    "QueryError",
+]

@@ -16,12 +16,33 @@ make_local_hub
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar
 
 import pytest
 
 from .hub import LocalHub
+
+_Server = TypeVar("_Server")
+
+
+@contextlib.contextmanager
+def started_servers(server_class: Callable[..., _Server]) -> Iterator[Callable[..., _Server]]:
+    """A factory that builds and starts servers of a class (``LocalHub``, ``LocalCDSE``);
+    every server it started is stopped when the context ends."""
+    started: list[Any] = []
+
+    def factory(*args: Any, **knobs: Any) -> _Server:
+        server: Any = server_class(*args, **knobs)
+        started.append(server)
+        return server.start()
+
+    try:
+        yield factory
+    finally:
+        for server in started:
+            server.stop()
 
 
 @pytest.fixture
@@ -34,13 +55,5 @@ def local_hub() -> Iterator[LocalHub]:
 @pytest.fixture
 def make_local_hub() -> Iterator[Callable[..., LocalHub]]:
     """A factory of running hubs: ``make_local_hub(products=10, offline_share=1.0)``."""
-    hubs: list[LocalHub] = []
-
-    def factory(**knobs: Any) -> LocalHub:
-        hub = LocalHub(**knobs)
-        hubs.append(hub)
-        return hub.start()
-
-    yield factory
-    for hub in hubs:
-        hub.stop()
+    with started_servers(LocalHub) as factory:
+        yield factory

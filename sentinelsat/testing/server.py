@@ -1,17 +1,28 @@
-"""The threaded HTTP server: authentication, faults, streaming and the request log."""
+"""The threaded HTTP servers of the local hubs.
+
+A protocol-agnostic core: :class:`CoreHTTPServer` tracks its connections (:meth:`close_all`),
+:class:`CoreRequestHandler` parses requests (HTTP/1.1 keep-alive), keeps the request log,
+paces and cuts streamed bodies (the ``bandwidth`` and ``drop_after`` faults) and hands each
+request to an :class:`Application`, which answers it.  :class:`HubHTTPServer` serves the
+DHuS application of :class:`~sentinelsat.testing.LocalHub` (HTTP basic authentication,
+latency, maintenance and errors, then :func:`~sentinelsat.testing.routes.dispatch`); the local
+CDSE runs three core servers with applications of its own.
+"""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import socket
+import sys
 import threading
 import time
 import traceback
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, TextIO
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from . import pages
@@ -25,7 +36,7 @@ _CONNECTION_ERRORS = (ConnectionError, BrokenPipeError, socket.timeout, OSError)
 
 @dataclass(frozen=True)
 class LoggedRequest:
-    """One request as the hub saw it.
+    """One request as a local server saw it.
 
     Attributes
     ----------
@@ -34,7 +45,7 @@ class LoggedRequest:
     path : str
         The decoded URL path (``/odata/v1/Products('...')/$value``).
     query : dict
-        The decoded URL query parameters.
+        The decoded URL query parameters (the last value of a repeated one).
     form : dict
         The decoded ``application/x-www-form-urlencoded`` body parameters (``q`` of a POST search).
     status : int
@@ -44,13 +55,20 @@ class LoggedRequest:
     range : str or None
         The ``Range`` request header.
     user : str or None
-        The authenticated user (``None`` if authentication failed or was not reached).
+        The authenticated user (``None`` if authentication failed or was not reached); for the
+        local CDSE, the user a valid token or a successful grant belongs to.
     time : float
         ``time.time()`` when the request arrived.
     duration : float
         Seconds until the response was complete.
     dropped : bool
         Whether the ``drop_after`` fault cut the body.
+    server : str
+        The name of the server that answered: ``hub`` for the DHuS hub; ``catalogue``,
+        ``identity`` or ``download`` for the local CDSE.
+    authorization : str or None
+        The scheme of the ``Authorization`` header (``Basic``, ``Bearer``...), ``None`` when the
+        request had none.
     """
 
     method: str
@@ -64,13 +82,70 @@ class LoggedRequest:
     time: float = 0.0
     duration: float = 0.0
     dropped: bool = False
+    server: str = ""
+    authorization: str | None = None
 
 
-class _LogRecord:
+@dataclass
+class HTTPRequest(Request):
+    """A parsed request with what the core keeps besides :class:`~.routes.Request`.
+
+    Attributes
+    ----------
+    pairs : list of (str, str)
+        The decoded URL query parameters in order, repeated ones included.
+    body : bytes
+        The raw request body.
+    """
+
+    pairs: list[tuple[str, str]] = field(default_factory=list)
+    body: bytes = b""
+
+
+class StreamFaults(Protocol):
+    """The faults the core applies to streamed bodies."""
+
+    bandwidth: float | None
+    drop_after: int | None
+
+
+class Application(Protocol):
+    """What a :class:`CoreHTTPServer` serves: answers requests and keeps their log."""
+
+    #: The server name written in :attr:`LoggedRequest.server`.
+    name: str
+    #: The ``Server`` response header.
+    server_version: str
+
+    @property
+    def faults(self) -> StreamFaults: ...
+
+    @property
+    def access_log(self) -> TextIO | None: ...
+
+    def respond(self, request: HTTPRequest) -> Response:
+        """Answer a request (set ``request.user`` when it is known)."""
+        ...
+
+    def failure(self) -> Response:
+        """The answer to a request whose handling raised an exception."""
+        ...
+
+    def record(self, entry: LogRecord) -> None:
+        """Append a request in progress to the request log."""
+        ...
+
+    def wait(self, seconds: float) -> None:
+        """Sleep, returning early when the application stops."""
+        ...
+
+
+class LogRecord:
     """The mutable log entry of a request in progress."""
 
-    def __init__(self, request: Request, started: float):
+    def __init__(self, request: Request, started: float, server: str = ""):
         self.request = request
+        self.server = server
         self.time = started
         self.started = time.monotonic()
         self.user: str | None = None
@@ -88,6 +163,7 @@ class _LogRecord:
 
     def freeze(self) -> LoggedRequest:
         request = self.request
+        scheme = (request.headers.get("Authorization") or "").strip().partition(" ")[0]
         return LoggedRequest(
             method=request.method,
             path=request.path,
@@ -100,19 +176,21 @@ class _LogRecord:
             time=self.time,
             duration=self.duration or (time.monotonic() - self.started),
             dropped=self.dropped,
+            server=self.server,
+            authorization=scheme or None,
         )
 
 
 class _Throttle:
-    """Paces writes to ``hub.faults.bandwidth`` bytes per second (re-read for every piece)."""
+    """Paces writes to ``faults.bandwidth`` bytes per second (re-read for every piece)."""
 
-    def __init__(self, hub: LocalHub):
-        self.hub = hub
+    def __init__(self, app: Application):
+        self.app = app
         self.started = time.monotonic()
         self.sent = 0
 
     def pieces(self, chunk: bytes | memoryview) -> Iterable[bytes | memoryview]:
-        bandwidth = self.hub.faults.bandwidth
+        bandwidth = self.app.faults.bandwidth
         if not bandwidth:
             self.sent += len(chunk)
             yield chunk
@@ -120,22 +198,21 @@ class _Throttle:
         step = max(1, int(bandwidth / 20))
         for offset in range(0, len(chunk), step):
             piece = chunk[offset : offset + step]
-            bandwidth = self.hub.faults.bandwidth or 0
+            bandwidth = self.app.faults.bandwidth or 0
             if bandwidth:
                 delay = self.started + (self.sent + len(piece)) / bandwidth - time.monotonic()
                 if delay > 0:
-                    self.hub.wait(delay)
+                    self.app.wait(delay)
             self.sent += len(piece)
             yield piece
 
 
-class HubRequestHandler(BaseHTTPRequestHandler):
-    """Handles one connection (HTTP/1.1 keep-alive) for a :class:`LocalHub`."""
+class CoreRequestHandler(BaseHTTPRequestHandler):
+    """Handles one connection (HTTP/1.1 keep-alive) for the application of its server."""
 
     protocol_version = "HTTP/1.1"
-    server_version = "Apache-Coyote/1.1"
     timeout = 120
-    server: HubHTTPServer
+    server: CoreHTTPServer
 
     # ---- plumbing
     def setup(self) -> None:
@@ -145,10 +222,10 @@ class HubRequestHandler(BaseHTTPRequestHandler):
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def version_string(self) -> str:
-        return self.server_version
+        return self.server.app.server_version
 
     def log_message(self, format: str, *args: object) -> None:
-        stream = self.server.hub.access_log
+        stream = self.server.app.access_log
         if stream is not None:
             stream.write(f"{self.address_string()} - {format % args}\n")
             stream.flush()
@@ -163,63 +240,42 @@ class HubRequestHandler(BaseHTTPRequestHandler):
         self._handle()
 
     # ---- request
-    def _read_form(self) -> dict[str, str]:
+    def _read_body(self) -> bytes:
         try:
             length = int(self.headers.get("Content-Length") or 0)
         except ValueError:
             length = 0
-        body = self.rfile.read(length) if length > 0 else b""
-        if self.command != "POST":
-            return {}
-        return dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+        return self.rfile.read(length) if length > 0 else b""
 
-    def _parse(self) -> Request:
+    def _parse(self) -> HTTPRequest:
         parts = urlsplit(self.path)
-        query = dict(parse_qsl(parts.query, keep_blank_values=True))
-        form = self._read_form()
-        return Request(self.command, unquote(parts.path), query, form, self.headers)
-
-    def _authenticate(self) -> str | None:
-        header = self.headers.get("Authorization") or ""
-        scheme, _, encoded = header.partition(" ")
-        if scheme.lower() != "basic":
-            return None
-        try:
-            user, _, password = base64.b64decode(encoded.strip()).decode("utf-8").partition(":")
-        except (binascii.Error, UnicodeDecodeError):
-            return None
-        return user if self.server.hub.users.get(user) == password and user else None
-
-    # ---- the pipeline
-    def _respond(self, request: Request) -> Response:
-        hub = self.server.hub
-        faults = hub.faults
-        if faults.latency > 0:
-            hub.wait(faults.latency)
-        if faults.maintenance:
-            return html_response(503, pages.maintenance_page())
-        request.user = self._authenticate()
-        if request.user is None:
-            return html_response(
-                401,
-                pages.unauthorized_page(),
-                ("WWW-Authenticate", f'Basic realm="{realm(request.path)}"'),
-            )
-        if faults.error_rate > 0 and hub.draw_error(faults.error_rate):
-            return html_response(500, pages.internal_error_page())
-        return dispatch(hub, request)
+        pairs = parse_qsl(parts.query, keep_blank_values=True)
+        body = self._read_body()
+        form: dict[str, str] = {}
+        content_type = (self.headers.get("Content-Type") or "").lower()
+        if self.command == "POST" and "json" not in content_type:
+            form = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+        return HTTPRequest(
+            self.command,
+            unquote(parts.path),
+            dict(pairs),
+            form,
+            self.headers,
+            pairs=pairs,
+            body=body,
+        )
 
     def _handle(self) -> None:
-        hub = self.server.hub
+        app = self.server.app
         request = self._parse()
-        record = _LogRecord(request, time.time())
+        record = LogRecord(request, time.time(), app.name)
         response: Response | None = None
         try:
             try:
-                response = self._respond(request)
-            except Exception:  # a bug of the hub: answer 500 and report it
+                response = app.respond(request)
+            except Exception:  # a bug of the server: answer 500 and report it
                 traceback.print_exc()
-                response = html_response(500, pages.internal_error_page())
+                response = app.failure()
             record.user, record.status = request.user, response.status
             self._send(response, record)
         finally:
@@ -228,19 +284,19 @@ class HubRequestHandler(BaseHTTPRequestHandler):
             record.finish()
             if not record.logged:
                 record.logged = True
-                hub.record(record)
+                app.record(record)
 
     # ---- response
     # The log entry is appended, and its byte count and download slot updated, *before* the
     # bytes go out: a client that has received a whole response sees it in the log and may
-    # start its next download at once.
-    def _send(self, response: Response, record: _LogRecord) -> None:
+    # start its next request at once.
+    def _send(self, response: Response, record: LogRecord) -> None:
         self.send_response(response.status)
         for name, value in response.headers:
             self.send_header(name, value)
         self.send_header("Content-Length", str(response.content_length))
         record.logged = True
-        self.server.hub.record(record)
+        self.server.app.record(record)
         if self.command == "HEAD" or (response.chunks is None and not response.body):
             response.close()
             self.end_headers()
@@ -252,10 +308,10 @@ class HubRequestHandler(BaseHTTPRequestHandler):
             return
         self._stream(response, record)
 
-    def _stream(self, response: Response, record: _LogRecord) -> None:
-        hub = self.server.hub
-        limit = hub.faults.drop_after
-        throttle = _Throttle(hub)
+    def _stream(self, response: Response, record: LogRecord) -> None:
+        app = self.server.app
+        limit = app.faults.drop_after
+        throttle = _Throttle(app)
         remaining = response.content_length
         for chunk in response.chunks or ():
             for piece in throttle.pieces(chunk):
@@ -286,24 +342,25 @@ class HubRequestHandler(BaseHTTPRequestHandler):
             pass
 
 
-class HubHTTPServer(ThreadingHTTPServer):
-    """A threaded server that tracks its connections so that :meth:`close_all` can end them."""
+class CoreHTTPServer(ThreadingHTTPServer):
+    """A threaded server of an :class:`Application` that tracks its connections so that
+    :meth:`close_all` can end them."""
 
     daemon_threads = True
     block_on_close = False
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], hub: LocalHub):
-        self.hub = hub
+    def __init__(self, address: tuple[str, int], app: Application):
+        self.app = app
         self._connections: dict[socket.socket, threading.Thread] = {}
         self._lock = threading.Lock()
-        super().__init__(address, HubRequestHandler)
+        super().__init__(address, CoreRequestHandler)
 
     def process_request(self, request, client_address) -> None:  # type: ignore[override]
         thread = threading.Thread(
             target=self._serve_connection,
             args=(request, client_address),
-            name="sentinelsat-hub-connection",
+            name=f"sentinelsat-{self.app.name}-connection",
         )
         thread.daemon = True
         with self._lock:
@@ -323,8 +380,6 @@ class HubHTTPServer(ThreadingHTTPServer):
             self.shutdown_request(request)
 
     def handle_error(self, request, client_address) -> None:  # type: ignore[override]
-        import sys
-
         if not isinstance(sys.exc_info()[1], _CONNECTION_ERRORS):
             super().handle_error(request, client_address)
 
@@ -340,3 +395,71 @@ class HubHTTPServer(ThreadingHTTPServer):
         deadline = time.monotonic() + timeout
         for _, thread in connections:
             thread.join(max(0.0, deadline - time.monotonic()))
+
+
+# --------------------------------------------------------------------------- the DHuS hub
+def basic_auth_user(headers: Message, users: dict[str, str]) -> str | None:
+    """The user of a valid HTTP basic ``Authorization`` header, else ``None``."""
+    header = headers.get("Authorization") or ""
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        user, _, password = base64.b64decode(encoded.strip()).decode("utf-8").partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return user if users.get(user) == password and user else None
+
+
+class DHuSApplication:
+    """The DHuS protocol of a :class:`~sentinelsat.testing.LocalHub`: latency, maintenance,
+    basic authentication and errors, then the hub's routes."""
+
+    name = "hub"
+    server_version = "Apache-Coyote/1.1"
+
+    def __init__(self, hub: LocalHub):
+        self.hub = hub
+
+    @property
+    def faults(self) -> StreamFaults:
+        return self.hub.faults
+
+    @property
+    def access_log(self) -> TextIO | None:
+        return self.hub.access_log
+
+    def record(self, entry: LogRecord) -> None:
+        self.hub.record(entry)
+
+    def wait(self, seconds: float) -> None:
+        self.hub.wait(seconds)
+
+    def failure(self) -> Response:
+        return html_response(500, pages.internal_error_page())
+
+    def respond(self, request: HTTPRequest) -> Response:
+        hub = self.hub
+        faults = hub.faults
+        if faults.latency > 0:
+            hub.wait(faults.latency)
+        if faults.maintenance:
+            return html_response(503, pages.maintenance_page())
+        request.user = basic_auth_user(request.headers, hub.users)
+        if request.user is None:
+            return html_response(
+                401,
+                pages.unauthorized_page(),
+                ("WWW-Authenticate", f'Basic realm="{realm(request.path)}"'),
+            )
+        if faults.error_rate > 0 and hub.draw_error(faults.error_rate):
+            return html_response(500, pages.internal_error_page())
+        return dispatch(hub, request)
+
+
+class HubHTTPServer(CoreHTTPServer):
+    """The server of a :class:`~sentinelsat.testing.LocalHub`."""
+
+    def __init__(self, address: tuple[str, int], hub: LocalHub):
+        self.hub = hub
+        super().__init__(address, DHuSApplication(hub))
