@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TextIO
 
-from . import odata, opensearch
+from . import opensearch
 from .archive import DownloadRegulator, LongTermArchive
 from .catalogue import (
     CatalogueSpec,
@@ -21,7 +21,6 @@ from .catalogue import (
 )
 from .content import corrupt_offset, flip_byte
 from .knobs import document_knobs, parse_size, split_knobs, with_knob_parameters
-from .schema import FIELD_TYPES, type_of_value
 from .server import HubHTTPServer, LoggedRequest
 
 
@@ -179,12 +178,9 @@ class LocalHub:
             key: product for product in catalogue for key in (product.id, product.identifier)
         }
         self._by_id = {product.id: product for product in catalogue}
-        self.fields = self._field_types(catalogue)
+        self.opensearch = opensearch.SearchEngine(catalogue)
         self.archive = LongTermArchive()
         self.regulator = DownloadRegulator()
-        self.search_cache: dict = {}
-        self._entries: dict[str, bytes] = {}
-        self.search_cache_lock = threading.Lock()
         self._log: list[Any] = []
         self._log_lock = threading.Lock()
         self._error_rng = random.Random(f"sentinelsat-hub-errors:{seed}")
@@ -193,22 +189,10 @@ class LocalHub:
         self._server: HubHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
-    @staticmethod
-    def _field_types(catalogue: list[Product]) -> dict[str, str]:
-        fields = dict(FIELD_TYPES)
-        for product in catalogue:
-            for name, value in product.attributes.items():
-                fields.setdefault(
-                    name.lower(), "geo" if name == "footprint" else type_of_value(value)
-                )
-        return fields
-
-    def entry_json(self, product: Product) -> bytes:
-        """The serialised OpenSearch entry of a product: rendered once, then reused."""
-        rendered = self._entries.get(product.id)
-        if rendered is None:
-            rendered = self._entries[product.id] = odata.dumps(opensearch.entry(self.url, product))
-        return rendered
+    @property
+    def fields(self) -> dict[str, str]:
+        """The searchable fields (lower case) and their types."""
+        return self.opensearch.fields
 
     # ------------------------------------------------------------------ identity
     @property

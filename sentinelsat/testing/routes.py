@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Callable
 from . import odata, opensearch, pages
 from .archive import ACCEPTED, QUOTA_EXCEEDED
 from .content import quicklook_bytes
-from .solr import MAX_QUERY_LENGTH, Query, QueryError, java_urlencoded_length
+from .solr import MAX_QUERY_LENGTH, QueryError, java_urlencoded_length
 
 if TYPE_CHECKING:
     from .catalogue import Product
@@ -98,29 +98,6 @@ def _paging(request: Request) -> tuple[int, int] | Response:
     return start, rows
 
 
-_RESULT_CACHE_SECONDS = 5.0
-_RESULT_CACHE_SIZE = 8
-
-
-def _matching_products(hub: LocalHub, text: str, orderby: str | None) -> list:
-    """Evaluate and sort a query, reusing the result for a few seconds: a client pages
-    through the same query, and Solr caches it the same way."""
-    key = (text, orderby)
-    now = time.monotonic()
-    with hub.search_cache_lock:
-        cached = hub.search_cache.get(key)
-        if cached is not None and now - cached[0] < _RESULT_CACHE_SECONDS:
-            return cached[1]
-    query = Query(text, fields=hub.fields)
-    order = opensearch.parse_orderby(orderby, hub.fields)
-    matches = opensearch.sort_products(query.filter(hub.products), order)
-    with hub.search_cache_lock:
-        hub.search_cache[key] = (now, matches)
-        while len(hub.search_cache) > _RESULT_CACHE_SIZE:
-            hub.search_cache.pop(next(iter(hub.search_cache)))
-    return matches
-
-
 def search(hub: LocalHub, request: Request) -> Response:
     """``search?format=json&rows=R&start=S[&orderby=...]`` with ``q`` in the form or the URL."""
     began = time.perf_counter()
@@ -135,17 +112,11 @@ def search(hub: LocalHub, request: Request) -> Response:
             500, pages.too_long_query_page(), ("cause-message", pages.SOLR_413_CAUSE)
         )
     try:
-        matches = _matching_products(hub, text, params.get("orderby"))
+        matches = hub.opensearch.matching(text, params.get("orderby"))
     except QueryError as error:
         return json_response(200, opensearch.error_feed(error.message))
-    page = matches[start : start + rows]
     elapsed = time.perf_counter() - began
-    feed = opensearch.search_feed(
-        hub.url, text, start, rows, len(matches), page, elapsed, with_entries=False
-    )
-    body = opensearch.splice_entries(
-        odata.dumps(feed), [hub.entry_json(product) for product in page]
-    )
+    body = hub.opensearch.page_json(hub.url, text, start, rows, matches, elapsed)
     return Response(200, [_JSON, _NO_CACHE, ("Vary", "Accept-Encoding")], body)
 
 
