@@ -9,14 +9,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from functools import cached_property
-from typing import Any
-
-from shapely import wkt as shapely_wkt
-from shapely.geometry.base import BaseGeometry
+from typing import TYPE_CHECKING, Any
 
 from .content import Content, PackagedContent, SyntheticContent, read_data_bytes
+from .extras import require_shapely
 from .formatting import format_gml, format_size, format_wkt
 from .missions import MISSIONS, Draft
+
+if TYPE_CHECKING:
+    from shapely.geometry.base import BaseGeometry
 
 _UTC = timezone.utc
 
@@ -102,9 +103,23 @@ class Product:
 
     @cached_property
     def geometry(self) -> BaseGeometry:
-        """The footprint as a (valid) shapely geometry."""
-        shape = shapely_wkt.loads(self.footprint)
+        """The footprint as a (valid) shapely geometry; needs shapely (the ``hub`` extra).
+
+        Raises
+        ------
+        MissingDependencyError
+            If shapely is not installed.
+        """
+        shapely = require_shapely("Product.geometry")
+        shape = shapely.wkt.loads(self.footprint)
         return shape if shape.is_valid else shape.buffer(0)
+
+    @property
+    def gml_footprint(self) -> str:
+        """The footprint as the GML polygon of the OData ``ContentGeometry``."""
+        return (
+            self.odata_geometry or self.attributes.get("gmlfootprint") or format_gml(self.geometry)
+        )
 
     def __getitem__(self, name: str) -> Any:
         return self.attributes[name]

@@ -12,6 +12,7 @@ from typing import Any, Callable
 
 import click
 
+from .extras import HUB_EXTRA, has_shapely
 from .hub import Faults, LocalHub
 from .knobs import click_options, click_values, parse_size, parse_size_range
 
@@ -91,9 +92,12 @@ def hub_from_options(options: dict[str, Any]) -> LocalHub:
 
 def _build(options: dict[str, Any]) -> LocalHub:
     try:
-        return hub_from_options(options)
+        hub = hub_from_options(options)
     except ValueError as error:
         raise click.UsageError(str(error)) from None
+    if not has_shapely():
+        click.echo(f"sentinelsat-hub: footprint searches need shapely: {HUB_EXTRA}", err=True)
+    return hub
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

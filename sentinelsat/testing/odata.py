@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from .catalogue import Product
-from .formatting import format_double, format_gml, format_odata_date
+from .formatting import format_double, format_odata_date
 
 #: OpenSearch attribute -> (OData attribute name, category).
 ATTRIBUTE_NAMES: dict[str, tuple[str, str]] = {
@@ -148,7 +148,7 @@ def product_entity(
             "End": format_odata_date(product.endposition),
         },
         "Checksum": {"__metadata": {"type": "DHuS.Checksum"}, "Algorithm": "MD5", "Value": md5},
-        "ContentGeometry": product.odata_geometry or format_gml(product.geometry),
+        "ContentGeometry": product.gml_footprint,
         "Products": _deferred(uri, "Products"),
         "Nodes": _deferred(uri, "Nodes"),
         "Attributes": attributes,

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Callable
 from . import odata, opensearch, pages
 from .archive import ACCEPTED, QUOTA_EXCEEDED
 from .content import quicklook_bytes
+from .extras import MissingDependencyError
 from .solr import MAX_QUERY_LENGTH, QueryError, java_urlencoded_length
 
 if TYPE_CHECKING:
@@ -115,6 +116,8 @@ def search(hub: LocalHub, request: Request) -> Response:
         matches = hub.opensearch.matching(text, params.get("orderby"))
     except QueryError as error:
         return json_response(200, opensearch.error_feed(error.message))
+    except MissingDependencyError as error:  # a footprint search without shapely
+        return json_response(200, opensearch.error_feed(str(error)))
     elapsed = time.perf_counter() - began
     body = hub.opensearch.page_json(hub.url, text, start, rows, matches, elapsed)
     return Response(200, [_JSON, _NO_CACHE, ("Vary", "Accept-Encoding")], body)

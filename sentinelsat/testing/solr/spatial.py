@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import re
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-from shapely import wkt as shapely_wkt
-from shapely.errors import ShapelyError
-from shapely.geometry import Point, box
-from shapely.geometry.base import BaseGeometry
-
+from ..extras import require_shapely
 from .errors import QueryError
+
+if TYPE_CHECKING:
+    from shapely.geometry.base import BaseGeometry
+
+_PURPOSE = "a footprint search"
 
 # --------------------------------------------------------------------------- geometry
 _SPATIAL_RE = re.compile(
@@ -21,7 +22,16 @@ _POINT_RE = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$")
 
 
 def parse_shape(text: str) -> BaseGeometry:
-    """Parse the shape of a spatial predicate: WKT, ``ENVELOPE(minX, maxX, maxY, minY)`` or ``lat, lon``."""
+    """Parse the shape of a spatial predicate: WKT, ``ENVELOPE(minX, maxX, maxY, minY)`` or ``lat, lon``.
+
+    Raises
+    ------
+    QueryError
+        For a shape the server could not parse.
+    MissingDependencyError
+        If shapely is not installed.
+    """
+    shapely = require_shapely(_PURPOSE)
     envelope = _ENVELOPE_RE.match(text)
     if envelope:
         try:
@@ -30,13 +40,13 @@ def parse_shape(text: str) -> BaseGeometry:
             raise QueryError(
                 f'Unable to parse shape given formats "lat,lon", "x y" or as WKT because {text}'
             ) from None
-        return box(min_x, min_y, max_x, max_y)
+        return shapely.geometry.box(min_x, min_y, max_x, max_y)
     point = _POINT_RE.match(text)
     if point:
-        return Point(float(point.group(2)), float(point.group(1)))
+        return shapely.geometry.Point(float(point.group(2)), float(point.group(1)))
     try:
-        shape = shapely_wkt.loads(text)
-    except (ShapelyError, ValueError, TypeError):
+        shape = shapely.wkt.loads(text)
+    except (shapely.errors.ShapelyError, ValueError, TypeError):
         raise QueryError(
             f'Unable to parse shape given formats "lat,lon", "x y" or as WKT because {text}'
         ) from None
