@@ -4,8 +4,9 @@
 Copernicus Open Access Hub (DHuS) as it was recorded: OpenSearch ``search`` (POST form or GET,
 JSON feeds, paging, ``orderby``, a real Solr-subset query evaluator), OData ``Products``
 (short and ``$expand=Attributes``), ``$value`` downloads (HEAD, ``Range``/206/416, ETag = MD5),
-``Online/$value``, quicklooks, HTTP basic authentication, the long term archive (202 Accepted,
-retrieval quota) and the server's limits and failures (see :class:`Faults`)::
+the files inside products (``Nodes``), ``Online/$value``, quicklooks, ``api/stub/version``,
+HTTP basic authentication, the long term archive (202 Accepted, retrieval quota) and the
+server's limits and failures (see :class:`Faults`)::
 
     from sentinelsat.testing import LocalHub
 
@@ -21,9 +22,12 @@ For pytest: ``pytest_plugins = ["sentinelsat.testing.pytest_plugin"]`` gives the
 ``local_hub`` and ``make_local_hub`` fixtures.
 
 The catalogue is deterministic for a seed and a date span (the default span is the 30 days
-up to the current hour).  Product bytes are generated on the fly; the MD5 of a product is
-computed the first time it is needed (OData ``Checksum``, ``ETag``) by streaming its content,
-about 1.5 s per GB, then cached for the process.
+up to the current hour).  Product bytes are generated on the fly: a Sentinel-1, -2 or -3
+product is a real zip of its SAFE folder (manifest, metadata, quicklook, measurement files),
+a Sentinel-5P product one netCDF file. The checksums of a product are computed the first
+time they are needed (OData ``Checksum``, ``ETag``, the manifest) by streaming its content,
+about 1.5 s per GB, then cached for the process. Only footprint searches need shapely
+(``pip install 'sentinelsat[hub]'``).
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from .catalogue import (
     load_recorded_products,
     validate_spec,
 )
-from .content import corrupt_offset, flip_byte
+from .content import ALGORITHMS, corrupt_offset, flip_byte
 from .knobs import document_knobs, parse_size, split_knobs, with_knob_parameters
 from .server import HubHTTPServer, LoggedRequest
 
@@ -97,6 +97,22 @@ class Faults:
     hostile_filename: str | None = field(
         default=None,
         metadata={"help": "Send this file name in Content-Disposition instead of the product's."},
+    )
+    checksum_algorithm: str = field(
+        default="MD5",
+        metadata={
+            "help": "Algorithm of the OData Checksum: MD5, or SHA3-256 as newer DHuS versions "
+            "reported it (the ETag stays the MD5).",
+            "choices": list(ALGORITHMS),
+        },
+    )
+    dhus_version: str = field(
+        default="2.4.1",
+        metadata={
+            "help": "The version that api/stub/version answers; empty: 404, as a server "
+            "without the stub did.",
+            "metavar": "VERSION",
+        },
     )
 
 
