@@ -282,6 +282,7 @@ class _Archive:
     measurement: SyntheticContent
     measurement_index: int
     padding: int
+    fingerprint: str
 
 
 class SafeZipContent(Content):
@@ -331,7 +332,11 @@ class SafeZipContent(Content):
         self._archive: _Archive | None = None
 
     def _cache_key(self) -> tuple:
-        return ("safe-zip", self.seed, self.key, self.size)
+        # the bytes depend on the names, dates and attributes too (a product id is the same
+        # for any date span): the fingerprint of the folder's small files tells them apart
+        archive = self.archive
+        fingerprint = "raw" if archive is None else archive.fingerprint
+        return ("safe-zip", self.seed, self.key, self.size, fingerprint)
 
     # ---- the layout
     @property
@@ -392,7 +397,18 @@ class SafeZipContent(Content):
             lambda: zlib.crc32(self.manifest()),
         )
         layout = ZipLayout([*members, manifest], self.modified, zip64)
-        return _Archive(folder, layout, measurement, len(members) - 1, padding)
+        fingerprint = hashlib.md5(self.modified.isoformat().encode())
+        for name, file in zip(names, folder.files):
+            fingerprint.update(name.encode() + b"\0" + (file.data or b""))
+        placeholders = {file.path: safe.MD5_PLACEHOLDER for file in folder.files}
+        sizes = {
+            file.path: len(file.data) if file.data is not None else measurement_size
+            for file in folder.files
+        }
+        fingerprint.update(safe.render_manifest(folder, sizes, placeholders, padding))
+        return _Archive(
+            folder, layout, measurement, len(members) - 1, padding, fingerprint.hexdigest()
+        )
 
     def manifest(self) -> bytes:
         """The manifest (``manifest.safe`` or ``xfdumanifest.xml``) with the true MD5s."""

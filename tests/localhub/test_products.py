@@ -258,3 +258,15 @@ def test_the_recorded_products_are_the_real_zips():
             n for n in zipfile.ZipFile(io.BytesIO(data)).namelist() if not n.endswith("/")
         }
         assert re.fullmatch(r"S1A_WV_OCN__.*\.zip", product.download_name)
+
+
+def test_the_same_product_id_with_other_dates_has_its_own_checksum():
+    # product ids do not depend on the date span, the names and manifests inside do
+    other = (datetime(2022, 3, 1, tzinfo=timezone.utc), datetime(2022, 4, 1, tzinfo=timezone.utc))
+    first = next(
+        p for p in LocalHub(products=5, date_span=SPAN).products if p.platformname in ROOTS
+    )
+    second = LocalHub(products=5, date_span=other).product(first.id)
+    assert first.identifier != second.identifier and first.size == second.size
+    for product in (first, second):
+        assert product.md5 == hashlib.md5(b"".join(product.content.iter_bytes())).hexdigest()
