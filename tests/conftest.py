@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pathlib
 import re
+from importlib import resources
 
 import pytest
 import vcr
@@ -23,6 +24,21 @@ settings.load_profile("ci")
 FIXTURES = pathlib.Path(__file__).parent / "fixtures"
 CASSETTES = FIXTURES / "cassettes"
 BINARY_BODIES = CASSETTES / "data"
+#: Files the hub ships (the three real 2018 products) are read from its package data, not copied.
+PACKAGE_DATA = resources.files("sentinelsat.testing") / "data"
+
+
+def binary_body(name: str) -> bytes:
+    """The bytes of a recorded product file: from the hub's package data, else ``BINARY_BODIES``."""
+    packaged = PACKAGE_DATA / name
+    if packaged.is_file():
+        return packaged.read_bytes()
+    return (BINARY_BODIES / name).read_bytes()
+
+
+def _has_binary_body(name: str) -> bool:
+    return (PACKAGE_DATA / name).is_file() or (BINARY_BODIES / name).is_file()
+
 
 _CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+)")
 _FILENAME = re.compile(r'filename="([^"]+)"')
@@ -46,11 +62,9 @@ def _fill_binary_body(interaction: dict) -> None:
     if not content_range or not disposition:
         return
     first, last, _ = map(int, _CONTENT_RANGE.match(content_range).groups())
-    path = BINARY_BODIES / _FILENAME.search(disposition).group(1)
-    if path.exists():
-        with open(path, "rb") as f:
-            f.seek(first)
-            response["body"] = {"string": f.read(last - first + 1)}
+    name = _FILENAME.search(disposition).group(1)
+    if _has_binary_body(name):
+        response["body"] = {"string": binary_body(name)[first : last + 1]}
 
 
 class BinaryBodySerializer:

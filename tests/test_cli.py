@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 import pytest
 import requests
 from click.testing import CliRunner
-from conftest import BINARY_BODIES, FIXTURES, for_replay, recordings
+from conftest import FIXTURES, binary_body, for_replay, recordings
 
 from sentinelsat import SentinelAPI, SentinelAPIError, __version__, geojson_to_wkt, read_geojson
 from sentinelsat.scripts import cli as cli_module
@@ -842,7 +842,7 @@ CLOUD_IDS = [
 ]
 
 
-# three products of the 2018 recordings; their files are in tests/fixtures/cassettes/data
+# three products of the 2018 recordings; their files are in the hub's package data
 PRODUCTS = {
     "5618ce1b-923b-4df2-81d9-50b53e5aded9": "S1A_WV_OCN__2SSV_20150526T081641_20150526T082418_006090_007E3E_104C",
     "d8340134-878f-4891-ba4f-4df54f1e3ab4": "S1A_WV_OCN__2SSV_20150526T211029_20150526T211737_006097_007E78_134A",
@@ -872,9 +872,7 @@ def test_download_by_uuid_writes_the_files(runner, tmp_path):
     assert f"Downloaded 3 of 3 products into {out}" in result.stdout
     assert sorted(os.listdir(out)) == sorted(title + ".zip" for title in PRODUCTS.values())
     for title in PRODUCTS.values():
-        assert (out / (title + ".zip")).read_bytes() == (
-            BINARY_BODIES / (title + ".zip")
-        ).read_bytes()
+        assert (out / (title + ".zip")).read_bytes() == binary_body(title + ".zip")
 
 
 def test_download_with_a_corrupt_product(runner, tmp_path, monkeypatch):

@@ -4,11 +4,11 @@ import hashlib
 import os
 
 import pytest
-from conftest import BINARY_BODIES, recordings, replay_api
+from conftest import binary_body, recordings, replay_api
 
 from sentinelsat import InvalidChecksumError, InvalidKeyError, SentinelAPI, SentinelAPIError
 
-# three real products of the 2018 recordings, their files kept in tests/fixtures/cassettes/data
+# three real products of the 2018 recordings, their files in the hub's package data
 PRODUCTS = {
     "5618ce1b-923b-4df2-81d9-50b53e5aded9": "S1A_WV_OCN__2SSV_20150526T081641_20150526T082418_006090_007E3E_104C",
     "d8340134-878f-4891-ba4f-4df54f1e3ab4": "S1A_WV_OCN__2SSV_20150526T211029_20150526T211737_006097_007E78_134A",
@@ -19,7 +19,7 @@ RESUMED = "1f62a176-c980-41dc-b3a1-c735d660c910"
 
 
 def original(product_id):
-    return (BINARY_BODIES / (PRODUCTS[product_id] + ".zip")).read_bytes()
+    return binary_body(PRODUCTS[product_id] + ".zip")
 
 
 def downloads(sent):

@@ -4,8 +4,9 @@
 Copernicus Open Access Hub (DHuS) as it was recorded: OpenSearch ``search`` (POST form or GET,
 JSON feeds, paging, ``orderby``, a real Solr-subset query evaluator), OData ``Products``
 (short and ``$expand=Attributes``), ``$value`` downloads (HEAD, ``Range``/206/416, ETag = MD5),
-``Online/$value``, quicklooks, HTTP basic authentication, the long term archive (202 Accepted,
-retrieval quota) and the server's limits and failures (see :class:`Faults`)::
+the files inside products (``Nodes``), ``Online/$value``, quicklooks, ``api/stub/version``,
+HTTP basic authentication, the long term archive (202 Accepted, retrieval quota) and the
+server's limits and failures (see :class:`Faults`)::
 
     from sentinelsat.testing import LocalHub
 
@@ -26,15 +27,20 @@ products; ``sentinelsat.testing.cdse.pytest_plugin`` gives ``local_cdse`` and
 ``make_local_cdse``.
 
 The catalogue is deterministic for a seed and a date span (the default span is the 30 days
-up to the current hour).  Product bytes are generated on the fly; the MD5 of a product is
-computed the first time it is needed (OData ``Checksum``, ``ETag``) by streaming its content,
-about 1.5 s per GB, then cached for the process.
+up to the current hour).  Product bytes are generated on the fly: a Sentinel-1, -2 or -3
+product is a real zip of its SAFE folder (manifest, metadata, quicklook, measurement files),
+a Sentinel-5P product one netCDF file. The checksums of a product are computed the first
+time they are needed (OData ``Checksum``, ``ETag``, the manifest) by streaming its content,
+about 1.5 s per GB, then cached for the process. Only footprint searches need shapely
+(``pip install 'sentinelsat[hub]'``), and the local CDSE (``LocalCDSE``), which is imported
+on first use.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from .catalogue import Product
-from .cdse import CDSEFaults, LocalCDSE
 from .hub import Faults, LocalHub
 from .server import LoggedRequest
 from .solr import Query, QueryError
@@ -49,3 +55,18 @@ __all__ = [
     "Query",
     "QueryError",
 ]
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .cdse import CDSEFaults, LocalCDSE
+
+
+def __getattr__(name: str) -> Any:
+    # the local CDSE renders footprints with shapely: imported when first asked for
+    if name in ("CDSEFaults", "LocalCDSE"):
+        from .extras import require_shapely
+
+        require_shapely("The local CDSE (sentinelsat.testing.LocalCDSE)")
+        from . import cdse
+
+        return getattr(cdse, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

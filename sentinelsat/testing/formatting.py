@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Union
 
-from shapely.geometry.base import BaseGeometry
+if TYPE_CHECKING:
+    from shapely.geometry.base import BaseGeometry
+
+#: A closed ring of ``(lon, lat)`` points, the first repeated at the end.
+Ring = Sequence[tuple[float, float]]
+#: A footprint: a ring (what the catalogue generates) or a shapely (multi)polygon.
+Footprint = Union[Ring, "BaseGeometry"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
@@ -62,27 +70,33 @@ def format_double(value: float) -> str:
     return text if ("." in text or "e" in text or "n" in text) else text + ".0"
 
 
-def _exterior_rings(geometry: BaseGeometry) -> list:
-    if geometry.geom_type == "Polygon":
-        return [geometry.exterior]
-    if geometry.geom_type == "MultiPolygon":
-        return [polygon.exterior for polygon in geometry.geoms]
-    raise ValueError(f"unsupported footprint geometry {geometry.geom_type}")
+def _exterior_rings(geometry: Footprint) -> list[Ring]:
+    kind = getattr(geometry, "geom_type", None)
+    if kind is None:
+        return [geometry]  # type: ignore[list-item]
+    if kind == "Polygon":
+        return [list(geometry.exterior.coords)]  # type: ignore[union-attr]
+    if kind == "MultiPolygon":
+        return [list(polygon.exterior.coords) for polygon in geometry.geoms]  # type: ignore[union-attr]
+    raise ValueError(f"unsupported footprint geometry {kind}")
 
 
-def format_wkt(geometry: BaseGeometry) -> str:
-    """Format a polygon footprint as DHuS did: ``POLYGON ((lon lat,lon lat,...))``."""
+def format_wkt(geometry: Footprint) -> str:
+    """Format a polygon footprint as DHuS did: ``POLYGON ((lon lat,lon lat,...))``.
+
+    ``geometry`` is a ring of ``(lon, lat)`` points or a shapely polygon or multipolygon.
+    """
     rings = _exterior_rings(geometry)
-    parts = ["((" + ",".join(f"{x:.6f} {y:.6f}" for x, y in ring.coords) + "))" for ring in rings]
-    if geometry.geom_type == "Polygon":
+    parts = ["((" + ",".join(f"{x:.6f} {y:.6f}" for x, y in ring) + "))" for ring in rings]
+    if getattr(geometry, "geom_type", "Polygon") == "Polygon":
         return "POLYGON " + parts[0]
     return "MULTIPOLYGON (" + ", ".join(parts) + ")"
 
 
-def format_gml(geometry: BaseGeometry) -> str:
+def format_gml(geometry: Footprint) -> str:
     """Format a footprint as the GML polygon DHuS reported (``lat,lon`` pairs)."""
     ring = _exterior_rings(geometry)[0]
-    coordinates = " ".join(f"{y:.6f},{x:.6f}" for x, y in ring.coords)
+    coordinates = " ".join(f"{y:.6f},{x:.6f}" for x, y in ring)
     return (
         '<gml:Polygon srsName="http://www.opengis.net/gml/srs/epsg.xml#4326" '
         'xmlns:gml="http://www.opengis.net/gml">\n'

@@ -5,11 +5,11 @@ from __future__ import annotations
 import random
 import threading
 from collections.abc import Collection, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TextIO
 
-from . import odata, opensearch
+from . import opensearch
 from .archive import DownloadRegulator, LongTermArchive
 from .catalogue import (
     CatalogueSpec,
@@ -19,54 +19,101 @@ from .catalogue import (
     load_recorded_products,
     validate_spec,
 )
-from .content import corrupt_offset, flip_byte
-from .schema import FIELD_TYPES, type_of_value
+from .content import ALGORITHMS, corrupt_offset, flip_byte
+from .knobs import document_knobs, parse_size, split_knobs, with_knob_parameters
 from .server import HubHTTPServer, LoggedRequest
 
 
+@document_knobs
 @dataclass
 class Faults:
     """The server limits and faults; change them at any time, also while the hub runs.
 
-    Attributes
-    ----------
-    latency : float
-        Seconds added to every request.
-    bandwidth : float or None
-        Bytes per second per connection for ``$value`` bodies (``None``: unlimited).
-    max_concurrent_downloads : int
-        ``$value`` GETs in progress per user; the excess is answered 403 with a
-        ``MediaRegulationException`` ``cause-message``.
-    error_rate : float
-        Share of requests answered 500 with a Tomcat HTML page (seeded, reproducible).
-    drop_after : int or None
-        Close the connection after this many body bytes of each ``$value`` response.
-    ignore_range : bool
-        Answer 200 with the whole body even when a ``Range`` is asked.
-    corrupt : bool or collection of str
-        Flip the middle byte of the content of every product (``True``) or of these ids
-        or identifiers. The reported MD5 stays the true one.
-    maintenance : bool
-        Answer every request 503 with the real maintenance page.
-    hostile_filename : str or None
-        Send this file name in ``Content-Disposition`` instead of the product's.
-    lta_delay : float
-        Seconds an offline product takes to come online after a GET asked for it.
-    lta_quota : int
-        Retrievals of offline products in progress per user before 403.
+    Every field is also a keyword argument of :class:`LocalHub` (its initial value) and an
+    option of ``sentinelsat-hub serve`` and ``run`` (``--max-concurrent-downloads``...).
     """
 
-    latency: float = 0.0
-    bandwidth: float | None = None
-    max_concurrent_downloads: int = 4
-    error_rate: float = 0.0
-    drop_after: int | None = None
-    ignore_range: bool = False
-    corrupt: bool | Collection[str] = False
-    maintenance: bool = False
-    hostile_filename: str | None = None
-    lta_delay: float = 1.0
-    lta_quota: int = 20
+    lta_delay: float = field(
+        default=1.0,
+        metadata={
+            "help": "Seconds an offline product takes to come online after a GET asked for it."
+        },
+    )
+    lta_quota: int = field(
+        default=20,
+        metadata={"help": "Retrievals of offline products in progress per user before 403."},
+    )
+    latency: float = field(default=0.0, metadata={"help": "Seconds added to every request."})
+    bandwidth: float | None = field(
+        default=None,
+        metadata={
+            "help": "Bytes per second per connection for $value bodies (None: unlimited).",
+            "parse": parse_size,
+            "metavar": "SIZE",
+        },
+    )
+    max_concurrent_downloads: int = field(
+        default=4,
+        metadata={
+            "help": "$value GETs in progress per user; the excess is answered 403 with a "
+            "MediaRegulationException cause-message."
+        },
+    )
+    error_rate: float = field(
+        default=0.0,
+        metadata={
+            "help": "Share of requests answered 500 with a Tomcat HTML page (seeded, reproducible).",
+            "bounds": (0.0, 1.0),
+        },
+    )
+    drop_after: int | None = field(
+        default=None,
+        metadata={
+            "help": "Close the connection after this many body bytes of each $value response.",
+            "parse": parse_size,
+            "metavar": "SIZE",
+        },
+    )
+    ignore_range: bool = field(
+        default=False,
+        metadata={"help": "Answer 200 with the whole body even when a Range is asked."},
+    )
+    corrupt: bool | Collection[str] = field(
+        default=False,
+        metadata={
+            "help": "Flip the middle byte of the content of every product (True) or of these ids "
+            "or identifiers. The reported checksum stays the true one.",
+            "flag_help": "Flip one byte of every downloaded product.",
+            "items_option": (
+                "--corrupt-product",
+                "ID",
+                "Flip one byte of this product only (id or identifier; repeatable).",
+            ),
+        },
+    )
+    maintenance: bool = field(
+        default=False, metadata={"help": "Answer every request 503 with the real maintenance page."}
+    )
+    hostile_filename: str | None = field(
+        default=None,
+        metadata={"help": "Send this file name in Content-Disposition instead of the product's."},
+    )
+    checksum_algorithm: str = field(
+        default="MD5",
+        metadata={
+            "help": "Algorithm of the OData Checksum: MD5, or SHA3-256 as newer DHuS versions "
+            "reported it (the ETag stays the MD5).",
+            "choices": list(ALGORITHMS),
+        },
+    )
+    dhus_version: str = field(
+        default="2.4.1",
+        metadata={
+            "help": "The version that api/stub/version answers; empty: 404, as a server "
+            "without the stub did.",
+            "metavar": "VERSION",
+        },
+    )
 
 
 class LocalHub:
@@ -90,9 +137,9 @@ class LocalHub:
         Add the three real Sentinel-1 products of the 2018 recordings (real metadata and zip files).
     offline_share : float
         Share of synthetic products in the long term archive (offline).
-    lta_delay, lta_quota, latency, bandwidth, max_concurrent_downloads, error_rate, drop_after,
-    ignore_range, corrupt, maintenance, hostile_filename
-        Initial values of :attr:`faults` (see :class:`Faults`).
+    **faults
+        Initial values of :attr:`faults`, one keyword per field of :class:`Faults`
+        (``latency=0.05``, ``lta_quota=1``...).
     port : int
         TCP port; 0 picks a free one.
     host : str
@@ -104,6 +151,7 @@ class LocalHub:
     ...     api = SentinelAPI(hub.user, hub.password, hub.url)
     """
 
+    @with_knob_parameters(Faults, before="port")
     def __init__(
         self,
         products: int = 100,
@@ -114,19 +162,9 @@ class LocalHub:
         date_span: tuple[datetime, datetime] | None = None,
         include_recorded: bool = False,
         offline_share: float = 0.0,
-        lta_delay: float = 1.0,
-        lta_quota: int = 20,
-        latency: float = 0.0,
-        bandwidth: float | None = None,
-        max_concurrent_downloads: int = 4,
-        error_rate: float = 0.0,
-        drop_after: int | None = None,
-        ignore_range: bool = False,
-        corrupt: bool | Collection[str] = False,
-        maintenance: bool = False,
-        hostile_filename: str | None = None,
         port: int = 0,
         host: str = "127.0.0.1",
+        **faults: Any,
     ):
         if isinstance(product_size, (list, tuple)):
             low, high = product_size
@@ -146,19 +184,7 @@ class LocalHub:
         self.users: dict[str, str] = dict(users) if users is not None else {"user": "password"}
         if not self.users:
             raise ValueError("users must hold at least one user")
-        self.faults = Faults(
-            latency=latency,
-            bandwidth=bandwidth,
-            max_concurrent_downloads=max_concurrent_downloads,
-            error_rate=error_rate,
-            drop_after=drop_after,
-            ignore_range=ignore_range,
-            corrupt=corrupt,
-            maintenance=maintenance,
-            hostile_filename=hostile_filename,
-            lta_delay=lta_delay,
-            lta_quota=lta_quota,
-        )
+        self.faults = Faults(**split_knobs(Faults, faults))
         self.host = host
         self.port = port
         self.access_log: TextIO | None = None
@@ -168,12 +194,9 @@ class LocalHub:
             key: product for product in catalogue for key in (product.id, product.identifier)
         }
         self._by_id = {product.id: product for product in catalogue}
-        self.fields = self._field_types(catalogue)
+        self.opensearch = opensearch.SearchEngine(catalogue)
         self.archive = LongTermArchive()
         self.regulator = DownloadRegulator()
-        self.search_cache: dict = {}
-        self._entries: dict[str, bytes] = {}
-        self.search_cache_lock = threading.Lock()
         self._log: list[Any] = []
         self._log_lock = threading.Lock()
         self._error_rng = random.Random(f"sentinelsat-hub-errors:{seed}")
@@ -182,22 +205,10 @@ class LocalHub:
         self._server: HubHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
-    @staticmethod
-    def _field_types(catalogue: list[Product]) -> dict[str, str]:
-        fields = dict(FIELD_TYPES)
-        for product in catalogue:
-            for name, value in product.attributes.items():
-                fields.setdefault(
-                    name.lower(), "geo" if name == "footprint" else type_of_value(value)
-                )
-        return fields
-
-    def entry_json(self, product: Product) -> bytes:
-        """The serialised OpenSearch entry of a product: rendered once, then reused."""
-        rendered = self._entries.get(product.id)
-        if rendered is None:
-            rendered = self._entries[product.id] = odata.dumps(opensearch.entry(self.url, product))
-        return rendered
+    @property
+    def fields(self) -> dict[str, str]:
+        """The searchable fields (lower case) and their types."""
+        return self.opensearch.fields
 
     # ------------------------------------------------------------------ identity
     @property

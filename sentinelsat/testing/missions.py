@@ -13,9 +13,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from shapely.geometry import Polygon
-
-from .formatting import format_compact_date
+from .formatting import Ring, format_compact_date
 
 _UTC = timezone.utc
 
@@ -30,7 +28,7 @@ class Draft:
     producttype: str
     beginposition: datetime
     endposition: datetime
-    footprint: Polygon
+    footprint: Ring
     str_attributes: dict[str, str] = field(default_factory=dict)
     int_attributes: dict[str, int] = field(default_factory=dict)
     double_attributes: dict[str, float] = field(default_factory=dict)
@@ -50,8 +48,9 @@ def _orbit(begin: datetime, launch: datetime, orbits_per_day: float) -> int:
 
 def footprint_box(
     lon: float, lat: float, width_km: float, height_km: float, angle: float = 0.0
-) -> Polygon:
-    """Return a ``width_km`` x ``height_km`` rectangle centred near ``(lon, lat)``, rotated.
+) -> Ring:
+    """Return a ``width_km`` x ``height_km`` rectangle centred near ``(lon, lat)``, rotated,
+    as a closed ring of ``(lon, lat)`` points.
 
     The centre is moved if needed so that the rectangle stays inside longitudes -180..180
     and latitudes -85..85 (no footprint crosses the antimeridian).
@@ -71,7 +70,7 @@ def footprint_box(
         (round(max(-180.0, min(180.0, lon + dlon)), 6), round(max(-85.0, min(85.0, lat + dlat)), 6))
         for dlon, dlat in offsets
     ]
-    return Polygon(corners + [corners[0]])
+    return tuple(corners + [corners[0]])
 
 
 def _hex(rng: random.Random, digits: int) -> str:

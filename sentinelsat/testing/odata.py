@@ -7,7 +7,8 @@ from datetime import datetime, timezone
 from typing import Any
 
 from .catalogue import Product
-from .formatting import format_double, format_gml, format_odata_date
+from .formatting import format_double, format_odata_date
+from .nodes import Node
 
 #: OpenSearch attribute -> (OData attribute name, category).
 ATTRIBUTE_NAMES: dict[str, tuple[str, str]] = {
@@ -94,7 +95,12 @@ def _deferred(entity_uri: str, name: str) -> dict[str, Any]:
 
 
 def product_entity(
-    base_url: str, product: Product, online: bool, md5: str, expand_attributes: bool = False
+    base_url: str,
+    product: Product,
+    online: bool,
+    md5: str,
+    expand_attributes: bool = False,
+    algorithm: str = "MD5",
 ) -> dict[str, Any]:
     """Render ``Products('<id>')?$format=json`` (``$expand=Attributes`` when asked).
 
@@ -107,9 +113,11 @@ def product_entity(
     online : bool
         Its current availability.
     md5 : str
-        The checksum to report.
+        The checksum to report (of ``algorithm``).
     expand_attributes : bool
         Include the full attribute list instead of a deferred link.
+    algorithm : str
+        The checksum's algorithm: ``MD5`` or ``SHA3-256``.
     """
     uri = f"{base_url}odata/v1/Products('{product.id}')"
     attributes: dict[str, Any] = _deferred(uri, "Attributes")
@@ -147,8 +155,8 @@ def product_entity(
             "Start": format_odata_date(product.beginposition),
             "End": format_odata_date(product.endposition),
         },
-        "Checksum": {"__metadata": {"type": "DHuS.Checksum"}, "Algorithm": "MD5", "Value": md5},
-        "ContentGeometry": product.odata_geometry or format_gml(product.geometry),
+        "Checksum": {"__metadata": {"type": "DHuS.Checksum"}, "Algorithm": algorithm, "Value": md5},
+        "ContentGeometry": product.gml_footprint,
         "Products": _deferred(uri, "Products"),
         "Nodes": _deferred(uri, "Nodes"),
         "Attributes": attributes,
@@ -179,3 +187,39 @@ def dumps(document: Any) -> bytes:
     """Serialise to JSON the way the server did (``\\/Date(...)\\/``)."""
     text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
     return text.replace('"/Date(', '"\\/Date(').replace(')/"', ')\\/"').encode("utf-8")
+
+
+def node_uri(base_url: str, product_id: str, path: tuple[str, ...]) -> str:
+    """The URI of a node: ``.../Products('<id>')/Nodes('<root>')/Nodes('<name>')``."""
+    return f"{base_url}odata/v1/Products('{product_id}')" + "".join(
+        f"/Nodes('{name}')" for name in path
+    )
+
+
+def node_entity(base_url: str, product_id: str, node: Node) -> dict[str, Any]:
+    """Render one node (a folder or a file of a product) as the server did (``DHuS.Node``)."""
+    uri = node_uri(base_url, product_id, node.path)
+    return {
+        "__metadata": {
+            "id": uri,
+            "uri": uri,
+            "type": "DHuS.Node",
+            "content_type": "application/octet-stream",
+            "media_src": f"{uri}/$value",
+            "edit_media": f"{uri}/$value",
+        },
+        "Id": node.name,
+        "Name": node.name,
+        "ContentType": node.content_type,
+        "ContentLength": str(node.size),
+        "ChildrenNumber": str(node.children_number),
+        "Value": None,
+        "Nodes": _deferred(uri, "Nodes"),
+        "Attributes": _deferred(uri, "Attributes"),
+        "Class": _deferred(uri, "Class"),
+    }
+
+
+def node_collection(base_url: str, product_id: str, nodes: list[Node]) -> dict[str, Any]:
+    """Render the children of a node (``.../Nodes?$format=json``) as an OData collection."""
+    return {"d": {"results": [node_entity(base_url, product_id, node) for node in nodes]}}

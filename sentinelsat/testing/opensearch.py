@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import math
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any
 
 from .catalogue import Product
 from .formatting import format_double, format_solr_date
-from .schema import type_of_value
-from .solr import QueryError, UndefinedFieldError
+from .odata import dumps
+from .schema import FIELD_TYPES, type_of_value
+from .solr import Query, QueryError, UndefinedFieldError
 
 _NAMESPACES = {
     "xmlns:opensearch": "http://a9.com/-/spec/opensearch/1.1/",
@@ -211,3 +215,92 @@ def splice_entries(feed_json: bytes, entries_json: Sequence[bytes]) -> bytes:
 def error_feed(message: str, code: str = "400") -> dict[str, Any]:
     """The feed the server answered (with HTTP 200) for an invalid query."""
     return {"feed": {**_NAMESPACES, "error": {"code": code, "message": message}}}
+
+
+# --------------------------------------------------------------------------- the search side
+def field_types(products: Sequence[Product]) -> dict[str, str]:
+    """The searchable fields: the known ones plus every attribute of the catalogue."""
+    fields = dict(FIELD_TYPES)
+    for product in products:
+        for name, value in product.attributes.items():
+            fields.setdefault(name.lower(), "geo" if name == "footprint" else type_of_value(value))
+    return fields
+
+
+class SearchEngine:
+    """Answers OpenSearch queries over a catalogue, the way the server's Solr index did.
+
+    The sorted result of a query is reused for a few seconds (a client pages through the
+    same query, and Solr cached it the same way), and each product's entry is serialised
+    once and reused on every page.
+
+    Parameters
+    ----------
+    products : sequence of Product
+        The catalogue, in its stable order.
+    result_seconds : float
+        How long a query's result is reused.
+    result_count : int
+        How many query results are kept.
+    """
+
+    def __init__(
+        self, products: Sequence[Product], result_seconds: float = 5.0, result_count: int = 8
+    ):
+        self.products = list(products)
+        self.fields = field_types(self.products)
+        self.result_seconds = result_seconds
+        self.result_count = result_count
+        self._results: OrderedDict[tuple[str, str | None], tuple[float, list[Product]]] = (
+            OrderedDict()
+        )
+        self._entries: dict[tuple[str, str], bytes] = {}
+        self._lock = threading.Lock()
+
+    def matching(self, text: str, orderby: str | None) -> list[Product]:
+        """Evaluate and sort a query (or reuse its recent result).
+
+        Raises
+        ------
+        QueryError
+            For a query or an ``orderby`` the server rejects.
+        """
+        key = (text, orderby)
+        now = time.monotonic()
+        with self._lock:
+            cached = self._results.get(key)
+            if cached is not None and now - cached[0] < self.result_seconds:
+                return cached[1]
+        query = Query(text, fields=self.fields)
+        order = parse_orderby(orderby, self.fields)
+        matches = sort_products(query.filter(self.products), order)
+        with self._lock:
+            self._results[key] = (now, matches)
+            self._results.move_to_end(key)
+            while len(self._results) > self.result_count:
+                self._results.popitem(last=False)
+        return matches
+
+    def entry_json(self, base_url: str, product: Product) -> bytes:
+        """The serialised feed entry of a product: rendered once, then reused."""
+        key = (base_url, product.id)
+        rendered = self._entries.get(key)
+        if rendered is None:
+            rendered = self._entries[key] = dumps(entry(base_url, product))
+        return rendered
+
+    def page_json(
+        self,
+        base_url: str,
+        text: str,
+        start: int,
+        rows: int,
+        matches: Sequence[Product],
+        elapsed: float,
+    ) -> bytes:
+        """The serialised feed of one page of ``matches``."""
+        page = matches[start : start + rows]
+        feed = search_feed(
+            base_url, text, start, rows, len(matches), page, elapsed, with_entries=False
+        )
+        return splice_entries(dumps(feed), [self.entry_json(base_url, product) for product in page])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import time
@@ -14,8 +13,10 @@ from typing import TYPE_CHECKING, Callable
 
 from . import odata, opensearch, pages
 from .archive import ACCEPTED, QUOTA_EXCEEDED
-from .content import quicklook_bytes
-from .solr import MAX_QUERY_LENGTH, Query, QueryError, java_urlencoded_length
+from .content import ALGORITHMS, quicklook_bytes
+from .extras import MissingDependencyError
+from .nodes import Node, find_node
+from .solr import MAX_QUERY_LENGTH, QueryError, java_urlencoded_length
 
 if TYPE_CHECKING:
     from .catalogue import Product
@@ -58,6 +59,7 @@ class Response:
 
 
 _JSON = ("Content-Type", "application/json")
+_VARY = ("Vary", "Accept-Encoding")
 _ODATA_V2 = ("DataServiceVersion", "2.0")
 _ODATA_V1 = ("DataServiceVersion", "1.0")
 _NO_CACHE = ("Pragma", "no-cache")
@@ -98,29 +100,6 @@ def _paging(request: Request) -> tuple[int, int] | Response:
     return start, rows
 
 
-_RESULT_CACHE_SECONDS = 5.0
-_RESULT_CACHE_SIZE = 8
-
-
-def _matching_products(hub: LocalHub, text: str, orderby: str | None) -> list:
-    """Evaluate and sort a query, reusing the result for a few seconds: a client pages
-    through the same query, and Solr caches it the same way."""
-    key = (text, orderby)
-    now = time.monotonic()
-    with hub.search_cache_lock:
-        cached = hub.search_cache.get(key)
-        if cached is not None and now - cached[0] < _RESULT_CACHE_SECONDS:
-            return cached[1]
-    query = Query(text, fields=hub.fields)
-    order = opensearch.parse_orderby(orderby, hub.fields)
-    matches = opensearch.sort_products(query.filter(hub.products), order)
-    with hub.search_cache_lock:
-        hub.search_cache[key] = (now, matches)
-        while len(hub.search_cache) > _RESULT_CACHE_SIZE:
-            hub.search_cache.pop(next(iter(hub.search_cache)))
-    return matches
-
-
 def search(hub: LocalHub, request: Request) -> Response:
     """``search?format=json&rows=R&start=S[&orderby=...]`` with ``q`` in the form or the URL."""
     began = time.perf_counter()
@@ -135,17 +114,13 @@ def search(hub: LocalHub, request: Request) -> Response:
             500, pages.too_long_query_page(), ("cause-message", pages.SOLR_413_CAUSE)
         )
     try:
-        matches = _matching_products(hub, text, params.get("orderby"))
+        matches = hub.opensearch.matching(text, params.get("orderby"))
     except QueryError as error:
         return json_response(200, opensearch.error_feed(error.message))
-    page = matches[start : start + rows]
+    except MissingDependencyError as error:  # a footprint search without shapely
+        return json_response(200, opensearch.error_feed(str(error)))
     elapsed = time.perf_counter() - began
-    feed = opensearch.search_feed(
-        hub.url, text, start, rows, len(matches), page, elapsed, with_entries=False
-    )
-    body = opensearch.splice_entries(
-        odata.dumps(feed), [hub.entry_json(product) for product in page]
-    )
+    body = hub.opensearch.page_json(hub.url, text, start, rows, matches, elapsed)
     return Response(200, [_JSON, _NO_CACHE, ("Vary", "Accept-Encoding")], body)
 
 
@@ -177,8 +152,20 @@ def product_entity(hub: LocalHub, request: Request, key: str) -> Response:
     if product is None:
         return _invalid_key(key)
     expand = "attributes" in request.query.get("$expand", "").lower()
-    document = odata.product_entity(hub.url, product, product.online, product.reported_md5, expand)
-    return json_response(200, document, _ODATA_V2)
+    algorithm, checksum = _checksum(hub, product)
+    document = odata.product_entity(
+        hub.url, product, product.online, checksum, expand, algorithm=algorithm
+    )
+    return json_response(200, document, _ODATA_V2, _VARY)
+
+
+def _checksum(hub: LocalHub, product: Product) -> tuple[str, str]:
+    """The ``Checksum`` to report: the MD5 (the recorded one for recorded products), or the
+    SHA3-256 with the ``checksum_algorithm`` knob."""
+    algorithm = hub.faults.checksum_algorithm
+    if algorithm == "MD5":
+        return algorithm, product.reported_md5
+    return algorithm, product.content.digest(ALGORITHMS[algorithm])
 
 
 def product_online(hub: LocalHub, request: Request, key: str) -> Response:
@@ -201,7 +188,8 @@ def product_attribute(hub: LocalHub, request: Request, key: str, name: str) -> R
 
 
 def quicklook(hub: LocalHub, request: Request, key: str) -> Response:
-    """``Products('<id>')/Products('Quicklook')/$value``: a small JPEG."""
+    """``Products('<id>')/Products('Quicklook')/$value``: a small JPEG, also for offline
+    products; its ``ETag`` is the product's checksum, as the server sent it."""
     product = hub.find_id(key)
     if product is None:
         return _invalid_key(key, xml=True)
@@ -211,7 +199,7 @@ def quicklook(hub: LocalHub, request: Request, key: str) -> Response:
         ("Content-Disposition", f'inline;filename="{product.identifier}-ql.jpg"'),
         ("Accept-Ranges", "bytes"),
         ("Content-Range", f"bytes 0-{len(data) - 1}/{len(data)}"),
-        ("ETag", hashlib.md5(data).hexdigest()),
+        ("ETag", product.reported_md5),
         _ODATA_V2,
         _NO_CACHE,
     ]
@@ -284,25 +272,22 @@ def _offline(hub: LocalHub, request: Request, product: Product) -> Response | No
     return None
 
 
-def product_value(hub: LocalHub, request: Request, key: str) -> Response:
-    """``Products('<id>')/$value``: the product (200/206/416), 202 if offline, 403 if limited."""
-    product = hub.find_id(key)
-    if product is None:
-        return _invalid_key(key, xml=True)
-    if request.method == "GET" and not product.online:
-        refusal = _offline(hub, request, product)
-        if refusal is not None:
-            return refusal
-    headers = _value_headers(hub, product)
-    wanted = (
-        None if hub.faults.ignore_range else parse_range(request.headers.get("Range"), product.size)
-    )
+def _ranged(
+    hub: LocalHub,
+    request: Request,
+    size: int,
+    headers: list[tuple[str, str]],
+    read: Callable[[int, int], Iterable[bytes | memoryview]],
+) -> Response:
+    """A ``$value`` response of ``size`` bytes: 200, 206 for a ``Range`` or 416; a GET takes
+    one of the user's download slots (403 when they are all in use)."""
+    wanted = None if hub.faults.ignore_range else parse_range(request.headers.get("Range"), size)
     if wanted == "unsatisfiable":
-        return Response(416, headers + [("Content-Range", f"bytes */{product.size}")])
-    first, last = wanted if isinstance(wanted, tuple) else (0, product.size - 1)
+        return Response(416, headers + [("Content-Range", f"bytes */{size}")])
+    first, last = wanted if isinstance(wanted, tuple) else (0, size - 1)
     status = 206 if isinstance(wanted, tuple) else 200
-    if product.size > 0:
-        headers.append(("Content-Range", f"bytes {first}-{last}/{product.size}"))
+    if size > 0:
+        headers.append(("Content-Range", f"bytes {first}-{last}/{size}"))
     response = Response(status, headers, length=last - first + 1)
     if request.method != "GET":
         return response
@@ -314,18 +299,122 @@ def product_value(hub: LocalHub, request: Request, key: str) -> Response:
             "MediaRegulationException : An exception occured while creating a stream: Maximum number "
             f'of {limit} concurrent flows achieved by the user "{user}"',
         )
-    response.chunks = hub.served_bytes(product, first, last + 1)
+    response.chunks = read(first, last + 1)
     response.on_close = lambda: hub.regulator.release(user)
     return response
 
 
+def product_value(hub: LocalHub, request: Request, key: str) -> Response:
+    """``Products('<id>')/$value``: the product (200/206/416), 202 if offline, 403 if limited."""
+    product = hub.find_id(key)
+    if product is None:
+        return _invalid_key(key, xml=True)
+    if request.method == "GET" and not product.online:
+        refusal = _offline(hub, request, product)
+        if refusal is not None:
+            return refusal
+    return _ranged(
+        hub,
+        request,
+        product.size,
+        _value_headers(hub, product),
+        lambda start, end: hub.served_bytes(product, start, end),
+    )
+
+
+# --------------------------------------------------------------------------- nodes
+_NODE_NAME = re.compile(r"/Nodes\('([^']*)'\)")
+
+
+def _node_failure(name: str, xml: bool) -> Response:
+    message = f"Invalid key ({name}) to access Nodes"
+    cause = ("cause-message", f"InvalidKeyException : {message}")
+    if xml:
+        return _xml_failure(404, cause[1])
+    return json_response(404, odata.json_error(message), _ODATA_V1, cause)
+
+
+def nodes(hub: LocalHub, request: Request, key: str, path_text: str, rest: str | None) -> Response:
+    """``Products('<id>')/Nodes``, ``.../Nodes('<name>')[/Nodes('<name>')...]`` (an entity),
+    ``.../Nodes('<folder>')/Nodes`` (its children) and ``.../Nodes('<file>')/$value``.
+
+    An offline product's nodes are in the long term archive with it: a GET answers as a GET
+    of the product's ``$value`` does (202 Accepted and a retrieval, or 403 over the quota).
+    """
+    value = rest == "/$value"
+    product = hub.find_id(key)
+    if product is None:
+        return _invalid_key(key, xml=value or not _wants_json(request))
+    path = tuple(_NODE_NAME.findall(path_text))
+    if request.method == "GET" and not product.online:
+        refusal = _offline(hub, request, product)
+        if refusal is not None:
+            return refusal
+    node = find_node(product, path)
+    if node is None:
+        missing = next(
+            name for depth, name in enumerate(path) if find_node(product, path[: depth + 1]) is None
+        )
+        return _node_failure(missing, xml=value or not _wants_json(request))
+    if rest == "/Nodes" or not path:
+        children = list(node.children.values())
+        return json_response(
+            200, odata.node_collection(hub.url, product.id, children), _ODATA_V2, _VARY
+        )
+    if not value:
+        return json_response(
+            200, {"d": odata.node_entity(hub.url, product.id, node)}, _ODATA_V2, _VARY
+        )
+    if node.is_folder:
+        return _xml_failure(
+            400, f"ODataApplicationException : Node {node.name} is a folder: it has no $value"
+        )
+    return _ranged(hub, request, node.size, _node_headers(node), _node_reader(hub, product, node))
+
+
+def _wants_json(request: Request) -> bool:
+    return request.query.get("$format", "").lower() == "json"
+
+
+def _node_headers(node: Node) -> list[tuple[str, str]]:
+    return [
+        ("Content-Type", "application/octet-stream"),
+        ("Content-Disposition", f'inline;filename="{node.name}"'),
+        ("Accept-Ranges", "bytes"),
+        ("ETag", f"{node.name}-{node.size}"),
+        _ODATA_V2,
+        _NO_CACHE,
+    ]
+
+
+def _node_reader(
+    hub: LocalHub, product: Product, node: Node
+) -> Callable[[int, int], Iterable[bytes | memoryview]]:
+    """The bytes of a file node: a slice of the product as served (with the ``corrupt``
+    fault) for a stored member or a product that is one file, else its own bytes."""
+    archive_file = node.file
+    if archive_file is None:
+        return lambda start, end: hub.served_bytes(product, start, end)
+    if archive_file.offset is not None:
+        offset = archive_file.offset
+        return lambda start, end: hub.served_bytes(product, offset + start, offset + end)
+    data = memoryview(archive_file.data or b"")
+    return lambda start, end: iter((data[start:end],))
+
+
 # --------------------------------------------------------------------------- misc
 def stub_version(hub: LocalHub, request: Request) -> Response:
-    """``api/stub/version``."""
+    """``api/stub/version``: ``{"value":"2.4.1"}`` (the ``dhus_version`` knob; empty: 404)."""
+    if not hub.faults.dhus_version:
+        return Response(
+            404,
+            [("Content-Type", "text/html; charset=UTF-8"), _ODATA_V2, _NO_CACHE, _VARY],
+            pages.not_found_page(),
+        )
     return Response(
         200,
-        [("Content-Type", "text/html"), _ODATA_V2, _NO_CACHE],
-        json.dumps({"value": "2.4.1"}).encode(),
+        [("Content-Type", "text/html"), _ODATA_V2, _NO_CACHE, _VARY],
+        json.dumps({"value": hub.faults.dhus_version}, separators=(",", ":")).encode(),
     )
 
 
@@ -337,6 +426,7 @@ ROUTES: list[tuple[re.Pattern, Callable[..., Response]]] = [
     (re.compile(rf"^{_PRODUCT}/Online/\$value$"), product_online),
     (re.compile(rf"^{_PRODUCT}/Products\('Quicklook'\)/\$value$"), quicklook),
     (re.compile(rf"^{_PRODUCT}/Attributes\('([^']*)'\)/Value/\$value$"), product_attribute),
+    (re.compile(rf"^{_PRODUCT}((?:/Nodes\('[^']*'\))*)(/Nodes|/\$value)?/?$"), nodes),
     (re.compile(r"^/api/stub/version$"), stub_version),
 ]
 

@@ -10,7 +10,7 @@ from datetime import datetime
 import pytest
 import requests
 import requests_mock
-from conftest import BINARY_BODIES, recordings
+from conftest import PACKAGE_DATA, recordings
 
 from sentinelsat import SentinelAPI, SentinelAPIError, SentinelAPILTAError
 from sentinelsat.sentinel import (
@@ -102,7 +102,7 @@ def test_trigger_offline_retrieval(api):
 
 
 def test_md5_compare(api, tmp_path):
-    path = BINARY_BODIES / "S1A_WV_OCN__2SSV_20150526T211029_20150526T211737_006097_007E78_134A.zip"
+    path = PACKAGE_DATA / "S1A_WV_OCN__2SSV_20150526T211029_20150526T211737_006097_007E78_134A.zip"
     digest = hashlib.md5(path.read_bytes()).hexdigest()
     bars = []
 

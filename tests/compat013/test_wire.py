@@ -13,7 +13,7 @@ import os
 
 import pytest
 import requests_mock
-from conftest import BINARY_BODIES, recordings
+from conftest import binary_body, recordings
 
 from sentinelsat import (
     InvalidChecksumError,
@@ -59,7 +59,7 @@ def replay(name: str):
 
 
 def original(product_id: str) -> bytes:
-    return (BINARY_BODIES / (PRODUCTS[product_id] + ".zip")).read_bytes()
+    return binary_body(PRODUCTS[product_id] + ".zip")
 
 
 def test_small_query_sends_one_form_encoded_post(api):

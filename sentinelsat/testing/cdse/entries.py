@@ -41,7 +41,7 @@ from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
 
 from ..catalogue import Product
-from ..content import Content, _cached_md5
+from ..content import Content
 
 _UTC = timezone.utc
 EVICTION_NEVER = "9999-12-31T23:59:59.999999Z"
@@ -232,15 +232,7 @@ def s3_path(product: Product) -> str:
 # --------------------------------------------------------------------------- checksums
 def blake3_hexdigest(content: Content) -> str:
     """The BLAKE3 hex digest of a content, computed once per process (like its MD5)."""
-    from blake3 import blake3  # the hub extra's dependency, imported when first needed
-
-    def compute() -> str:
-        digest = blake3()
-        for chunk in content.iter_bytes():
-            digest.update(chunk)
-        return digest.hexdigest()
-
-    return _cached_md5(("blake3", *content._cache_key()), compute)
+    return content.digest("blake3")
 
 
 # --------------------------------------------------------------------------- entries

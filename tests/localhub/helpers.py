@@ -1,4 +1,8 @@
-"""Helpers of the hub tests: recorded fixtures and search requests."""
+"""Helpers of the local hub's tests: the recordings of real DHuS exchanges and search requests.
+
+The recordings are the project's copies in ``tests/fixtures/cassettes`` (shared with the
+client's tests); files the hub itself ships are read from its package data.
+"""
 
 from __future__ import annotations
 
@@ -10,15 +14,16 @@ from typing import Any
 import requests
 import yaml
 
-FIXTURES = Path(__file__).parent / "fixtures"
+CASSETTES = Path(__file__).resolve().parents[1] / "fixtures" / "cassettes"
+RECORDED_FILES = CASSETTES / "data"
 AOI = (
     "POLYGON((-66.2695 -8.0592,-66.2695 0.7031,-57.3047 0.7031,-57.3047 -8.0592,-66.2695 -8.0592))"
 )
 
 
 def load_cassette(name: str) -> list[dict[str, Any]]:
-    """Return the interactions of a recorded cassette in ``fixtures/``."""
-    with open(FIXTURES / name, encoding="utf-8") as stream:
+    """Return the interactions of a recorded cassette (``dhus-2018/test_download.yaml``)."""
+    with open(CASSETTES / name, encoding="utf-8") as stream:
         return yaml.safe_load(stream)["interactions"]
 
 

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 import requests
 
 from .helpers import (
-    FIXTURES,
     entries,
     load_cassette,
     odata_url,
@@ -45,7 +42,7 @@ def typed_names(entry: dict) -> dict[str, set[str]]:
 
 
 def test_search_with_one_entry(hub, http):
-    (interaction,) = load_cassette("search_one_entry_2018.yaml")
+    (interaction,) = load_cassette("dhus-2018/test_name_search.yaml")
     recorded = recorded_body(interaction)
     query = "identifier:" + RECORDED_NAME
     assert interaction["request"]["body"] == "q=identifier%3A" + RECORDED_NAME
@@ -75,7 +72,7 @@ def test_search_with_one_entry(hub, http):
 
 
 def test_search_with_two_entries(hub, http):
-    recorded = recorded_body(load_cassette("search_two_entries_2018.yaml")[0])
+    recorded = recorded_body(load_cassette("dhus-2018/test_name_search_multiple.yaml")[0])
     products = [
         p for p in hub.products if p.platformname == "Sentinel-1" and p.producttype == "GRD"
     ][:2]
@@ -93,7 +90,7 @@ def test_search_with_two_entries(hub, http):
 
 
 def test_search_without_entries(hub, http):
-    (interaction,) = load_cassette("search_no_entry_2018.yaml")
+    (interaction,) = load_cassette("dhus-2018/test_SentinelAPI_connection.yaml")
     recorded = recorded_body(interaction)
     response = http.post(
         hub.url + "search?format=json&rows=100&start=0",
@@ -114,14 +111,22 @@ def test_search_without_entries(hub, http):
 
 
 def test_invalid_query_body_is_identical(hub, http):
-    (interaction,) = load_cassette("invalid_query_2023.yaml")
+    (interaction,) = load_cassette("dhus-2023/test_invalid_query.yaml")
     response = http.get(hub.url + "search?format=json&rows=100&start=0&q=xxx%3Ayyy")
     assert response.status_code == interaction["response"]["status"]["code"] == 200
     assert response.json() == recorded_body(interaction)
 
 
 def test_odata_short_keys(hub, http):
-    recorded = json.loads((FIXTURES / "odata_short_2023.json").read_text())["body"]
+    recorded = recorded_body(
+        next(
+            interaction
+            for interaction in load_cassette("dhus-2023/node_test_products.yaml")
+            if interaction["request"]["uri"].endswith(
+                "Products('753c29d7-42c4-4ff9-a962-bfb4219816c6')?$format=json"
+            )
+        )
+    )
     mine = http.get(odata_url(hub, hub.products[0].id, "?$format=json")).json()
     assert set(mine["d"]) == set(recorded["d"])
     for key in (
@@ -139,7 +144,7 @@ def test_odata_short_keys(hub, http):
 
 
 def test_odata_full_keys(hub, http):
-    interaction = load_cassette("odata_full_2018.yaml")[0]
+    interaction = load_cassette("dhus-2018/test_get_product_odata_full.yaml")[0]
     recorded = recorded_body(interaction)["d"]
     mine = http.get(odata_url(hub, hub.products[0].id, "?$format=json&$expand=Attributes")).json()[
         "d"
@@ -165,7 +170,7 @@ def test_odata_full_keys(hub, http):
 def test_odata_values_of_a_recorded_product(hub, http):
     interaction = next(
         i
-        for i in load_cassette("download_range_2018.yaml")
+        for i in load_cassette("dhus-2018/test_download.yaml")
         if "$format=json" in i["request"]["uri"]
     )
     recorded = recorded_body(interaction)["d"]
@@ -185,12 +190,12 @@ def test_odata_values_of_a_recorded_product(hub, http):
 
 
 def test_not_found_bodies_are_identical(hub, http):
-    (interaction,) = load_cassette("odata_bad_key_2018.yaml")
+    (interaction,) = load_cassette("dhus-2018/test_get_product_info_bad_key.yaml")
     response = http.get(odata_url(hub, "invalid-xyz", "?$format=json"))
     assert response.status_code == interaction["response"]["status"]["code"] == 404
     assert response.json() == recorded_body(interaction)
     assert response.headers["cause-message"] == recorded_headers(interaction)["cause-message"]
-    (interaction,) = load_cassette("online_bad_key_2023.yaml")
+    (interaction,) = load_cassette("dhus-2023/test_is_online.yaml")
     response = http.get(odata_url(hub, "98ca202b-2155-4181-be88-xxxxxxxxxxxx", "/Online/$value"))
     assert response.status_code == 404
     assert response.text == recorded_body(interaction)
@@ -201,7 +206,7 @@ def test_not_found_bodies_are_identical(hub, http):
 def test_download_headers(hub, http):
     recorded = [
         i
-        for i in load_cassette("download_range_2018.yaml")
+        for i in load_cassette("dhus-2018/test_download.yaml")
         if i["request"]["uri"].endswith("$value")
     ]
     full = next(i for i in recorded if i["response"]["status"]["code"] == 200)
@@ -228,7 +233,7 @@ def test_download_headers(hub, http):
 
 
 def test_stream_and_online_as_2023(hub, http):
-    online, value = load_cassette("get_stream_2023.yaml")
+    online, value = load_cassette("dhus-2023/test_get_stream.yaml")
     response = http.get(odata_url(hub, hub.products[0].id, "/Online/$value"))
     assert response.text == online["response"]["body"]["string"] == "true"
     assert response.headers["Content-Type"] == recorded_headers(online)["content-type"]
@@ -239,7 +244,7 @@ def test_stream_and_online_as_2023(hub, http):
 
 
 def test_unauthorized_page_is_identical(hub):
-    interactions = load_cassette("wrong_credentials_2023.yaml")
+    interactions = load_cassette("dhus-2023/test_SentinelAPI_wrong_credentials.yaml")
     search_401 = interactions[0]
     response = requests.get(
         hub.url + "search?format=json&rows=100&start=0&q=*", auth=("nobody", "wrong")

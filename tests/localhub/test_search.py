@@ -224,7 +224,8 @@ def test_unknown_field_and_syntax_errors_are_feed_errors(hub, http):
 
 def test_too_long_query_as_recorded(hub, http):
     accepted, rejected = (
-        interaction["request"]["body"] for interaction in load_cassette("too_long_query_2018.yaml")
+        interaction["request"]["body"]
+        for interaction in load_cassette("dhus-2018/test_too_long_query.yaml")
     )
     response = http.post(
         hub.url + "search?format=json&rows=0&start=0",
