@@ -356,6 +356,18 @@ def _write_failed(products: Products, failed: list[str], path: str) -> str:
     return filename
 
 
+def _create_progress_lock() -> None:
+    """Create tqdm's global lock before the download threads start.
+
+    tqdm creates it on first use without releasing it if that is interrupted: a Ctrl-C at
+    the wrong moment would leave it held, and the download threads would wait for it
+    forever. Created here, an interrupted creation ends the command at once.
+    """
+    from tqdm import tqdm
+
+    tqdm.get_lock()
+
+
 def _download(api: Any, products: Products, path: str, fail_if_any_failed: bool) -> None:
     """Download every product with ``download_all`` and report the outcome.
 
@@ -363,6 +375,7 @@ def _download(api: Any, products: Products, path: str, fail_if_any_failed: bool)
     failed, ``download_all``'s last error propagates (after the file is written).
     """
     os.makedirs(path, exist_ok=True)
+    _create_progress_lock()
     try:
         downloaded, triggered, failed = api.download_all(products, directory_path=path)
     except (SentinelAPIError, InvalidChecksumError):
