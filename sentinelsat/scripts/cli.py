@@ -495,8 +495,7 @@ options or input files; 130 when interrupted.
 @click.option(
     "--instrument",
     metavar="TEXT",
-    help="Limit search to a specific instrument on a Sentinel satellite, e.g. MSI or "
-    "'SAR-C SAR'.",
+    help="Limit search to a specific instrument on a Sentinel satellite, e.g. MSI or 'SAR-C SAR'.",
 )
 @click.option(
     "--producttype",
@@ -656,9 +655,7 @@ def error_message(error: BaseException) -> str:
 
         response = getattr(error, "response", None)
         status = (
-            f"HTTP status {response.status_code} {response.reason}:"
-            if response is not None
-            else ""
+            f"HTTP status {response.status_code} {response.reason}:" if response is not None else ""
         )
         parts = [status, summarize(error.msg or ""), error.hint]
     else:

@@ -483,7 +483,7 @@ def test_console_script_shows_a_server_error_as_one_line(no_credentials_around, 
 
 def test_console_script_usage_error(no_credentials_around):
     process = script(["--frobnicate"], {"HOME": str(no_credentials_around)})
-    out, err = finish(process)
+    _, err = finish(process)
     assert process.returncode == 2
     assert err.startswith("Usage: sentinelsat [OPTIONS]")
     assert err.splitlines()[-1].startswith("Error: No such option")
@@ -505,7 +505,7 @@ def test_console_script_interrupted(no_credentials_around, tmp_path):
         while time.monotonic() < deadline and not (partial.exists() and partial.stat().st_size):
             time.sleep(0.05)
         process.send_signal(signal.SIGINT)
-        out, err = finish(process, timeout=60)
+        _, err = finish(process, timeout=60)
     assert process.returncode == 130, err
     assert "Traceback" not in err
     assert err.strip().splitlines()[-1] == (
