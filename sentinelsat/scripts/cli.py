@@ -230,7 +230,9 @@ def _read_area(geometry: str) -> str:
         ) from None
 
 
-def _date_interval(start: str | None, end: str | None, searching_by_name: bool):
+def _date_interval(
+    start: str | None, end: str | None, searching_by_name: bool
+) -> tuple[str, str] | None:
     """The acquisition start interval, with 0.13's defaults ``NOW-1DAY`` and ``NOW``.
 
     A name search has no date filter unless ``-s`` or ``-e`` is given.
