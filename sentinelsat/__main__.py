@@ -1,6 +1,6 @@
 """``python -m sentinelsat``: the same as the ``sentinelsat`` command."""
 
-from .scripts.cli import cli
+from .scripts.cli import main
 
 if __name__ == "__main__":  # pragma: no branch
-    cli(prog_name="sentinelsat")
+    main()

@@ -3,11 +3,17 @@
 Searches are replayed from exchanges recorded with a 0.13-era client: a cassette matches only
 the exact request it holds (method, URL and form body), so a passing replay shows that the
 command sent the same query string.
+
+The Click command (``cli``) reports everything on stderr through the ``sentinelsat`` logger
+and lets the library's errors propagate, as sentinelsat 0.13 did; the console script
+(``main``) turns them into one ``Error:`` line. ``tests/compat013/test_cli.py`` checks the
+0.13 guarantees one by one.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import fnmatch
 import json
 import logging
@@ -21,9 +27,18 @@ import requests
 from click.testing import CliRunner
 from conftest import FIXTURES, binary_body, for_replay, recordings
 
-from sentinelsat import SentinelAPI, SentinelAPIError, __version__, geojson_to_wkt, read_geojson
+from sentinelsat import (
+    EmptyQueryValueError,
+    InvalidChecksumError,
+    SentinelAPI,
+    SentinelAPIError,
+    UnauthorizedError,
+    __version__,
+    geojson_to_wkt,
+    read_geojson,
+)
 from sentinelsat.scripts import cli as cli_module
-from sentinelsat.scripts.cli import cli
+from sentinelsat.scripts.cli import cli, main
 
 MAP = str(FIXTURES / "map.geojson")
 CREDENTIALS = ["-u", "mock_user", "-p", "mock_password"]
@@ -137,26 +152,66 @@ def invoke(runner: CliRunner, args: list, cassette: str | None = None, **kwargs)
     return result
 
 
+def product_lines(result) -> list:
+    return [line for line in result.stderr.splitlines() if line.startswith("Product ")]
+
+
 def assert_success(result, scenes: int, size: str | None = None) -> list:
-    """Check a successful listing; return the product ids printed."""
+    """Check a successful search: nothing on stdout, on stderr one line per product, then
+    ``---`` and the total as the last line; return the product ids printed."""
     assert result.exit_code == 0, result.output
-    lines = result.stdout.splitlines()
-    products = [line for line in lines if line.startswith("Product ")]
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    products = product_lines(result)
     assert len(products) == scenes
+    assert lines[-2] == "---", result.stderr
     total = f"{scenes} scenes found with a total size of "
-    assert any(line.startswith(total) for line in lines), result.stdout
+    assert lines[-1].startswith(total), result.stderr
     if size is not None:
-        assert total + size in lines
+        assert lines[-1] == total + size
     return [line.split()[1] for line in products]
 
 
 def assert_error(result, exit_code: int, *fragments: str) -> str:
-    """Check a failure: exit status, one ``Error:`` line on stderr, no traceback."""
+    """Check a Click error (usage error or ``ClickException``): exit status, one ``Error:``
+    line on stderr, no traceback."""
     assert result.exit_code == exit_code, (result.exit_code, result.output)
     assert isinstance(result.exception, SystemExit), result.exception
     assert "Traceback" not in result.output
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("Error: "), result.stderr
+    for fragment in fragments:
+        assert fragment in last, last
+    return last
+
+
+def assert_raised(result, error_class: type) -> BaseException:
+    """Check that the command let a library error propagate (exit status 1)."""
+    assert isinstance(result.exception, error_class), (result.exception, result.output)
+    assert result.exit_code == 1
+    return result.exception
+
+
+def run_script(capsys, args: list, cassette: str | None = None) -> tuple[int, str]:
+    """Run the console script's ``main`` in this process; return its exit status and stderr."""
+    capsys.readouterr()
+    with contextlib.ExitStack() as stack:
+        if cassette is not None:
+            stack.enter_context(recordings.use_cassette(cassette, allow_playback_repeats=True))
+        with pytest.raises(SystemExit) as exited:
+            main(args)
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "Traceback" not in captured.err
+    return exited.value.code, captured.err
+
+
+def script_error(capsys, args: list, cassette: str | None = None, *fragments: str) -> str:
+    """The console script's ``Error:`` line, the last of stderr, after exit status 1."""
+    status, stderr = run_script(capsys, args, cassette)
+    assert status == 1, stderr
+    last = stderr.strip().splitlines()[-1]
+    assert last.startswith("Error: "), stderr
     for fragment in fragments:
         assert fragment in last, last
     return last
@@ -196,6 +251,7 @@ ALL_OPTIONS = [
     "--path",
     "-q, --query",
     "-f, --footprints",
+    "--fail-if-any-failed",
     "--version",
     "-h, --help",
 ]
@@ -207,14 +263,23 @@ def test_help_documents_every_option(runner, flag):
     assert result.exit_code == 0
     for option in ALL_OPTIONS:
         assert re.search(r"^\s+" + re.escape(option) + r"\b", result.stdout, re.MULTILINE), option
-    for topic in ("DHUS_USER", "DHUS_PASSWORD", "DHUS_URL", ".netrc", "24 hours", "Exit status"):
+    for topic in (
+        "DHUS_USER",
+        "DHUS_PASSWORD",
+        "DHUS_URL",
+        ".netrc",
+        "24 hours",
+        "stderr",
+        "Exit status",
+        "NOW-1DAY",
+    ):
         assert topic in result.stdout
 
 
 def test_version(runner):
     result = runner.invoke(cli, ["--version"])
     assert result.exit_code == 0
-    assert result.stdout.strip() == "sentinelsat " + __version__
+    assert result.stdout.strip() == "sentinelsat, version " + __version__  # 0.13's wording
 
 
 def test_main_module_runs_the_command():
@@ -226,7 +291,7 @@ def test_main_module_runs_the_command():
         [sys.executable, "-m", "sentinelsat", "--version"], capture_output=True, text=True, env=env
     )
     assert out.returncode == 0
-    assert out.stdout.strip() == "sentinelsat " + __version__
+    assert out.stdout.strip() == "sentinelsat, version " + __version__
 
 
 def test_heavy_modules_are_not_imported_for_help():
@@ -248,7 +313,7 @@ def test_default_search_covers_the_last_day(runner):
     result = invoke(runner, CREDENTIALS + ["-g", MAP], "dhus-2018/test_cli.yaml")
     ids = assert_success(result, 45, "22.44 GB")
     assert ids[0] == "809ce5ed-073f-45e4-af28-664b70a2c1be"
-    first = result.stdout.splitlines()[0]
+    first = product_lines(result)[0]
     assert first.startswith(
         "Product 809ce5ed-073f-45e4-af28-664b70a2c1be - Date: 2018-09-05T14:20:31.024Z"
     )
@@ -361,7 +426,17 @@ def test_cloud_option(runner):
 @pytest.mark.parametrize("sentinel", [[], ["--sentinel", "1"], ["--sentinel", "5"]])
 def test_cloud_needs_sentinel_2_or_3(runner, no_requests, sentinel):
     result = invoke(runner, CREDENTIALS + ["-g", MAP, "-c", "10"] + sentinel)
-    assert_error(result, 2, "--cloud", "--sentinel 2")
+    assert result.exit_code == 1  # 0.13 logged the error and called exit(1)
+    assert result.stderr == "Cloud cover is only supported for Sentinel 2 and 3.\n"
+    assert result.stdout == ""
+
+
+def test_cloud_zero_is_a_filter(runner, queries):
+    result = invoke(runner, CREDENTIALS + ["--sentinel", "2", "-c", "0"])
+    assert_success(result, 0)
+    assert queries == [
+        "beginPosition:[NOW-1DAY TO NOW] cloudcoverpercentage:[0 TO 0] platformname:Sentinel-2"
+    ]
 
 
 def test_cloud_with_sentinel_3_is_accepted(runner, queries):
@@ -419,7 +494,9 @@ def test_limit_option(runner, sent):
     [
         ([], "beginPosition:[NOW-1DAY TO NOW]"),
         (["-s", "20151219"], "beginPosition:[2015-12-19T00:00:00Z TO NOW]"),
-        (["-e", "20151228"], "beginPosition:[* TO 2015-12-28T00:00:00Z]"),
+        (["-e", "20151228"], "beginPosition:[NOW-1DAY TO 2015-12-28T00:00:00Z]"),
+        (["-s", ""], "beginPosition:[1900-01-01T00:00:00Z TO NOW]"),
+        (["-s", "20151219", "-e", ""], "beginPosition:[2015-12-19T00:00:00Z TO NOW]"),
         (["-s", "NOW-7DAYS", "-e", "NOW-1DAY"], "beginPosition:[NOW-7DAYS TO NOW-1DAY]"),
     ],
 )
@@ -469,25 +546,43 @@ def test_name_search_with_wildcard_and_filters(runner, queries):
     ]
 
 
+def test_name_search_dates_only_when_given(runner, queries):
+    result = invoke(runner, CREDENTIALS + ["--name", "S1A_IW*", "-e", "20151224"])
+    assert_success(result, 0)
+    assert queries == ["beginPosition:[NOW-1DAY TO 2015-12-24T00:00:00Z] identifier:S1A_IW*"]
+
+
 @pytest.mark.parametrize("value", ["", " , "])
-def test_name_search_empty_is_a_usage_error(runner, no_requests, value):
+def test_name_search_empty_raises_before_sending(runner, no_requests, value):
     result = invoke(runner, CREDENTIALS + ["--name", value])
-    assert_error(result, 2, "--name")
+    error = assert_raised(result, EmptyQueryValueError)
+    assert isinstance(error, ValueError)
+    assert error.msg == "Invalid query string. Check the parameters and format."
+    assert "--name" in error.hint
 
 
 # ---------------------------------------------------------------------- --uuid
 def test_uuid(runner, sent):
     result = invoke(runner, CREDENTIALS + ["--uuid", UUID], "dhus-2018/test_uuid_search.yaml")
-    assert_success(result, 1, "0.00 GB")
-    assert result.stdout.splitlines()[0] == f"Product {UUID} - {S1_NAME} - 127.05 KB"
+    assert result.exit_code == 0, result.output
+    # 0.13's line: the size in MiB rounded to two decimals, and no total
+    assert result.stderr == f"Product {UUID} - {S1_NAME} - 0.12 MB\n"
+    assert result.stdout == ""
     assert len(sent) == 1 and "/odata/v1/Products(" in sent[0].url
 
 
 def test_uuid_ignores_search_options_with_a_warning(runner):
     args = ["--uuid", UUID + "," + UUID, "-s", "20150101", "--sentinel", "1", "-g", MAP]
     result = invoke(runner, CREDENTIALS + args, "dhus-2018/test_uuid_search.yaml")
-    assert_success(result, 1)
+    assert result.exit_code == 0, result.output
+    assert len(product_lines(result)) == 1
     assert "--uuid ignores -g/--geometry, -s/--start, --sentinel" in result.stderr
+
+
+def test_empty_uuid_does_nothing(runner, no_requests):
+    result = invoke(runner, CREDENTIALS + ["--uuid", "", "-d"])
+    assert result.exit_code == 0, result.output
+    assert product_lines(result) == []
 
 
 def test_unknown_uuid(runner):
@@ -496,13 +591,19 @@ def test_unknown_uuid(runner):
         CREDENTIALS + ["--uuid", "invalid-xyz"],
         "dhus-2018/test_get_product_info_bad_key.yaml",
     )
-    assert_error(result, 1, "404", "invalid-xyz")
+    assert result.exit_code == 1
+    assert result.stderr == "No product with ID 'invalid-xyz' exists on server\n"
     assert result.stdout == ""
 
 
-def test_uuid_and_name_exclude_each_other(runner, no_requests):
-    result = invoke(runner, CREDENTIALS + ["--uuid", UUID, "--name", S1_NAME])
-    assert_error(result, 2, "--uuid", "--name")
+def test_uuid_wins_over_name(runner, sent):
+    result = invoke(
+        runner, CREDENTIALS + ["--uuid", UUID, "--name", "X"], "dhus-2018/test_uuid_search.yaml"
+    )
+    assert result.exit_code == 0, result.output
+    assert "--uuid ignores --name" in result.stderr
+    assert [line.split()[1] for line in product_lines(result)] == [UUID]
+    assert len(sent) == 1 and "/odata/v1/Products(" in sent[0].url
 
 
 # ---------------------------------------------------------------------- footprints
@@ -536,7 +637,8 @@ def test_footprints_file(runner, tmp_path):
     assert first["properties"]["platformname"] == "Sentinel-2"
     assert first["properties"]["beginposition"] == "2015-12-27T14:22:29"
     assert first["properties"]["size"] == "5.50 GB"
-    assert "search_footprints.geojson" in result.stderr
+    # written as geojson.dumps writes it, without indentation
+    assert "\n" not in (out / "search_footprints.geojson").read_text()
 
 
 def test_footprints_of_uuid(runner, tmp_path):
@@ -545,7 +647,8 @@ def test_footprints_of_uuid(runner, tmp_path):
         CREDENTIALS + ["--uuid", UUID, "-f", "--path", str(tmp_path)],
         "dhus-2018/test_uuid_search.yaml",
     )
-    assert_success(result, 1)
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [f"Product {UUID} - {S1_NAME} - 0.12 MB"]
     with open(tmp_path / "search_footprints.geojson") as f:
         (feature,) = json.load(f)["features"]
     assert feature["id"] == UUID
@@ -633,39 +736,48 @@ def test_environment_beats_netrc(runner, sent, clean_environment, monkeypatch):
     assert basic_user(sent[0]) == "env_user"
 
 
+MISSING = (
+    "Error: Missing --user and --password. Please see docs for environment variables and "
+    ".netrc support."
+)
+
+
 def test_missing_credentials(runner, no_requests):
     result = invoke(runner, ["-g", MAP])
     assert result.stderr.startswith("Usage: ")
-    assert_error(
-        result,
-        2,
-        "-u/--user",
-        "-p/--password",
-        "DHUS_USER",
-        "DHUS_PASSWORD",
-        ".netrc",
-        "scihub.copernicus.eu",
-    )
+    assert assert_error(result, 2) == MISSING  # 0.13's words
 
 
 def test_netrc_for_another_host_is_not_enough(runner, no_requests, clean_environment):
     write_netrc(clean_environment, host="example.com")
     result = invoke(runner, ["-g", MAP])
-    assert_error(result, 2, ".netrc", "scihub.copernicus.eu")
+    assert assert_error(result, 2) == MISSING
 
 
 @pytest.mark.parametrize(
-    "args, env, missing",
+    "args, env",
     [
-        (["-u", "someone"], {}, "--password"),
-        (["-p", "hunter2-secret"], {}, "--user"),
-        ([], {"DHUS_PASSWORD": "hunter2-secret"}, "--user"),
+        (["-u", "someone"], {}),
+        (["-p", "hunter2-secret"], {}),
+        ([], {"DHUS_PASSWORD": "hunter2-secret"}),
     ],
 )
-def test_incomplete_credentials(runner, no_requests, args, env, missing):
+def test_incomplete_credentials(runner, no_requests, args, env):
     result = invoke(runner, args + ["-g", MAP], env=env)
-    assert_error(result, 2, missing)
+    assert assert_error(result, 2) == MISSING
     assert "hunter2-secret" not in result.output
+
+
+def test_incomplete_credentials_fall_back_to_netrc(runner, sent, clean_environment):
+    # as in 0.13: without both options, the ~/.netrc entry is used as a whole
+    write_netrc(clean_environment)
+    result = invoke(
+        runner,
+        ["-u", "someone", "-g", MAP, "--url", "https://scihub.copernicus.eu/dhus"],
+        "dhus-2018/test_no_auth_netrc.yaml",
+    )
+    assert_success(result, 61)
+    assert basic_user(sent[0]) == "netrc_user"
 
 
 def test_wrong_credentials(runner, tmp_path):
@@ -685,11 +797,27 @@ def test_wrong_credentials(runner, tmp_path):
         "-e",
         "20150102",
     ]
-    result = invoke(
-        runner, args, "dhus-2018/test_SentinelAPI_wrong_credentials.yaml", catch_exceptions=True
-    )
-    assert_error(result, 1, "HTTP status 401 Unauthorized")
+    with recordings.use_cassette("dhus-2018/test_SentinelAPI_wrong_credentials.yaml"):
+        result = runner.invoke(cli, args)
+    error = assert_raised(result, UnauthorizedError)
+    assert str(error).startswith("HTTP status 401 Unauthorized")
     assert "hunter2-secret" not in result.output
+
+
+def test_wrong_credentials_in_the_console_script(capsys, tmp_path):
+    area = tmp_path / "area.geojson"
+    area.write_text(
+        json.dumps({"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [0, 1], [0, 0]]]})
+    )
+    args = ["-u", "mock_user", "-p", "hunter2-secret", "-g", str(area)]
+    last = script_error(
+        capsys,
+        args + ["-s", "20150101", "-e", "20150102"],
+        "dhus-2018/test_SentinelAPI_wrong_credentials.yaml",
+        "HTTP status 401 Unauthorized: ",
+        "Check the user name and password",
+    )
+    assert "hunter2-secret" not in last
 
 
 # ---------------------------------------------------------------------- invalid input
@@ -763,16 +891,24 @@ def test_malformed_query_keywords(runner, no_requests, value, fragment):
 
 
 @pytest.mark.parametrize(
-    "args",
+    "args, expected",
     [
-        ["--producttype", "SLC", "-q", "producttype=GRD"],
-        ["--sentinel", "1", "-q", "PlatformName=Sentinel-1"],
-        ["--name", S1_NAME, "-q", "identifier=X"],
+        (
+            ["--producttype", "SLC", "-q", "producttype=GRD"],
+            "beginPosition:[NOW-1DAY TO NOW] producttype:GRD",
+        ),
+        (
+            ["--sentinel", "1", "-q", "PlatformName=Sentinel-2"],
+            "PlatformName:Sentinel-2 beginPosition:[NOW-1DAY TO NOW]",
+        ),
+        (["--name", S1_NAME, "-q", "identifier=X"], "identifier:X"),
     ],
 )
-def test_query_keyword_duplicating_an_option(runner, no_requests, args):
+def test_query_keyword_replaces_an_option(runner, queries, args, expected):
+    # as in 0.13, where -q updated the keywords the options had set
     result = invoke(runner, CREDENTIALS + args)
-    assert_error(result, 2, "--query", "already set")
+    assert_success(result, 0)
+    assert queries == [expected]
 
 
 def test_date_keyword_duplicating_the_dates(runner, no_requests):
@@ -787,14 +923,26 @@ def test_invalid_order_by(runner, no_requests):
     assert_error(result, 2, "order_by")
 
 
-def test_server_error_is_one_line(runner, monkeypatch):
+def test_server_error_is_one_line(capsys, monkeypatch):
     def fail(*args, **kwargs):
-        raise SentinelAPIError("The server is down\nfor maintenance")
+        raise SentinelAPIError("The server is down\nfor maintenance", hint="Try later.")
 
     monkeypatch.setattr(SentinelAPI, "query", fail)
-    result = invoke(runner, CREDENTIALS)
-    last = assert_error(result, 1)
-    assert last == "Error: The server is down for maintenance"
+    status, stderr = run_script(capsys, CREDENTIALS)
+    assert status == 1
+    assert stderr == "Error: The server is down for maintenance Try later.\n"
+
+
+def test_library_error_propagates_out_of_the_command(runner, monkeypatch):
+    raised = SentinelAPIError("The server is down")
+
+    def fail(*args, **kwargs):
+        raise raised
+
+    monkeypatch.setattr(SentinelAPI, "query", fail)
+    with pytest.raises(SentinelAPIError) as caught:
+        runner.invoke(cli, CREDENTIALS, catch_exceptions=False)
+    assert caught.value is raised
 
 
 # ---------------------------------------------------------------------- logging
@@ -815,9 +963,9 @@ def test_log_handler_removed_when_the_command_fails(runner):
         CREDENTIALS + ["--uuid", "invalid-xyz"],
         "dhus-2018/test_get_product_info_bad_key.yaml",
     )
-    assert_error(result, 1)
+    assert result.exit_code == 1
     assert not any(
-        isinstance(handler, cli_module._EchoHandler)
+        isinstance(handler, cli_module._StderrHandler)
         for handler in logging.getLogger("sentinelsat").handlers
     )
 
@@ -869,7 +1017,7 @@ def test_download_by_uuid_writes_the_files(runner, tmp_path):
         result = runner.invoke(cli, args)
     assert result.exit_code == 0, result.output
     assert search_ids(result) == list(PRODUCTS)
-    assert f"Downloaded 3 of 3 products into {out}" in result.stdout
+    assert f"Downloaded 3 of 3 products into {out}" in result.stderr
     assert sorted(os.listdir(out)) == sorted(title + ".zip" for title in PRODUCTS.values())
     for title in PRODUCTS.values():
         assert (out / (title + ".zip")).read_bytes() == binary_body(title + ".zip")
@@ -881,12 +1029,24 @@ def test_download_with_a_corrupt_product(runner, tmp_path, monkeypatch):
     args = CREDENTIALS + ["-d", "--uuid", ",".join(PRODUCTS), "--path", str(tmp_path)]
     with recordings.use_cassette("dhus-2018/test_download_all.yaml", allow_playback_repeats=True):
         result = runner.invoke(cli, args)
-    assert_error(result, 1, "1 of 3 products failed", "corrupt_scenes.txt")
-    assert "Downloaded 2 of 3 products" in result.stdout
+    assert result.exit_code == 0, result.output  # as 0.13: some products were downloaded
+    assert "Downloaded 2 of 3 products" in result.stderr
+    assert "1 of 3 products failed to download" in result.stderr
+    assert "is corrupted" in result.stderr  # 0.13's warning
     assert (tmp_path / "corrupt_scenes.txt").read_text() == f"{bad} : {PRODUCTS[bad]}\n"
     assert not (tmp_path / (PRODUCTS[bad] + ".zip")).exists()
     for product_id, title in PRODUCTS.items():
         assert (tmp_path / (title + ".zip")).exists() == (product_id != bad)
+
+
+def test_download_with_a_corrupt_product_fails_on_request(runner, tmp_path, monkeypatch):
+    bad = "d8340134-878f-4891-ba4f-4df54f1e3ab4"
+    corrupt_checksums(monkeypatch, {bad})
+    args = CREDENTIALS + ["-d", "--uuid", ",".join(PRODUCTS), "--path", str(tmp_path)]
+    with recordings.use_cassette("dhus-2018/test_download_all.yaml", allow_playback_repeats=True):
+        result = runner.invoke(cli, args + ["--fail-if-any-failed"])
+    assert_error(result, 1, "1 of 3 products failed", "corrupt_scenes.txt")
+    assert (tmp_path / "corrupt_scenes.txt").read_text() == f"{bad} : {PRODUCTS[bad]}\n"
 
 
 def test_download_all_products_corrupt(runner, tmp_path, monkeypatch):
@@ -894,9 +1054,17 @@ def test_download_all_products_corrupt(runner, tmp_path, monkeypatch):
     args = CREDENTIALS + ["-d", "--uuid", ",".join(PRODUCTS), "--path", str(tmp_path)]
     with recordings.use_cassette("dhus-2018/test_download_all.yaml", allow_playback_repeats=True):
         result = runner.invoke(cli, args)
-    assert_error(result, 1, "checksum")
+    assert_raised(result, InvalidChecksumError)
     lines = (tmp_path / "corrupt_scenes.txt").read_text().splitlines()
     assert lines == [f"{product_id} : {title}" for product_id, title in PRODUCTS.items()]
+
+
+def test_download_all_products_corrupt_in_the_console_script(capsys, tmp_path, monkeypatch):
+    corrupt_checksums(monkeypatch, set(PRODUCTS))
+    args = CREDENTIALS + ["-d", "--uuid", ",".join(PRODUCTS), "--path", str(tmp_path)]
+    last = script_error(capsys, args, "dhus-2018/test_download_all.yaml")
+    assert last.startswith("Error: File corrupt: checksums do not match The MD5 checksum of ")
+    assert (tmp_path / "corrupt_scenes.txt").exists()
 
 
 def test_download_offline_product_triggers_retrieval(runner, tmp_path):
@@ -915,9 +1083,9 @@ def test_download_offline_product_triggers_retrieval(runner, tmp_path):
     ):
         result = runner.invoke(cli, args)
     assert result.exit_code == 0, result.output
-    assert "Downloaded 0 of 1 products" in result.stdout
-    assert "1 products are offline" in result.stdout
-    assert f"  {OFFLINE} - S3A_OL_2_LFR_" in result.stdout
+    assert "Downloaded 0 of 1 products" in result.stderr
+    assert "1 products are offline" in result.stderr
+    assert f"  {OFFLINE} - S3A_OL_2_LFR_" in result.stderr
     assert os.listdir(out) == []
 
 
@@ -954,7 +1122,7 @@ def fake_download_all(monkeypatch):
 
 
 def search_ids(result) -> list:
-    return [line.split()[1] for line in result.stdout.splitlines() if line.startswith("Product ")]
+    return [line.split()[1] for line in product_lines(result)]
 
 
 def test_download_all_succeed(runner, fake_download_all, tmp_path):
@@ -965,44 +1133,53 @@ def test_download_all_succeed(runner, fake_download_all, tmp_path):
     assert result.exit_code == 0, result.output
     assert search_ids(result) == CLOUD_IDS
     assert fake_download_all["calls"] == [(CLOUD_IDS, str(out))]
-    assert f"Downloaded 3 of 3 products into {out}" in result.stdout
+    lines = result.stderr.splitlines()
+    summary = lines.index("3 scenes found with a total size of 17.39 GB")
+    assert lines[summary + 1 :] == [f"Downloaded 3 of 3 products into {out}"]
     assert not (out / "corrupt_scenes.txt").exists()
 
 
-def test_download_with_failures_and_offline_products(runner, fake_download_all, tmp_path):
-    fake_download_all["failed"] = {CLOUD_IDS[2]}
+@pytest.mark.parametrize("strict", [[], ["--fail-if-any-failed"]])
+def test_download_with_failures_and_offline_products(runner, fake_download_all, tmp_path, strict):
+    fake_download_all["failed"] = {CLOUD_IDS[2], CLOUD_IDS[1]}
     fake_download_all["triggered"] = {CLOUD_IDS[0]}
-    result = invoke(
-        runner,
-        SEARCH_ARGS + ["--download", "--path", str(tmp_path)],
-        "dhus-2018/test_cloud_flag_url.yaml",
-    )
-    assert_error(result, 1, "1 of 3 products failed", "corrupt_scenes.txt")
-    assert "Downloaded 1 of 3 products" in result.stdout
-    assert "1 products are offline" in result.stdout and "Long Term Archive" in result.stdout
-    assert f"  {CLOUD_IDS[0]} - " in result.stdout
+    args = SEARCH_ARGS + ["--download", "--path", str(tmp_path)] + strict
+    with recordings.use_cassette("dhus-2018/test_cloud_flag_url.yaml"):
+        result = runner.invoke(cli, args)
+    message = "2 of 3 products failed to download; their ids and titles are listed in "
+    if strict:
+        assert_error(result, 1, message)
+    else:
+        assert result.exit_code == 0, result.output  # one product was triggered
+        assert message in result.stderr
+    assert "Downloaded 0 of 3 products" in result.stderr
+    assert "1 products are offline" in result.stderr and "Long Term Archive" in result.stderr
+    assert f"  {CLOUD_IDS[0]} - " in result.stderr
     lines = (tmp_path / "corrupt_scenes.txt").read_text().splitlines()
-    assert len(lines) == 1
-    assert lines[0].startswith(CLOUD_IDS[2] + " : S2A_")
+    # in the order of the results
+    assert [line.split(" : ")[0] for line in lines] == [CLOUD_IDS[1], CLOUD_IDS[2]]
+    assert all(line.split(" : ")[1].startswith("S2A_") for line in lines)
 
 
 def test_download_offline_products_only_is_success(runner, fake_download_all, tmp_path):
     fake_download_all["triggered"] = set(CLOUD_IDS)
     result = invoke(
-        runner, SEARCH_ARGS + ["-d", "--path", str(tmp_path)], "dhus-2018/test_cloud_flag_url.yaml"
+        runner,
+        SEARCH_ARGS + ["-d", "--path", str(tmp_path), "--fail-if-any-failed"],
+        "dhus-2018/test_cloud_flag_url.yaml",
     )
     assert result.exit_code == 0, result.output
-    assert "Downloaded 0 of 3 products" in result.stdout
-    assert "3 products are offline" in result.stdout
+    assert "Downloaded 0 of 3 products" in result.stderr
+    assert "3 products are offline" in result.stderr
     assert not (tmp_path / "corrupt_scenes.txt").exists()
 
 
 def test_download_everything_failed(runner, fake_download_all, tmp_path):
-    fake_download_all["raise"] = SentinelAPIError("Connection reset by peer")
-    result = invoke(
-        runner, SEARCH_ARGS + ["-d", "--path", str(tmp_path)], "dhus-2018/test_cloud_flag_url.yaml"
-    )
-    assert_error(result, 1, "Connection reset by peer")
+    raised = SentinelAPIError("Connection reset by peer")
+    fake_download_all["raise"] = raised
+    with recordings.use_cassette("dhus-2018/test_cloud_flag_url.yaml"):
+        result = runner.invoke(cli, SEARCH_ARGS + ["-d", "--path", str(tmp_path)])
+    assert assert_raised(result, SentinelAPIError) is raised
     lines = (tmp_path / "corrupt_scenes.txt").read_text().splitlines()
     assert [line.split(" : ")[0] for line in lines] == CLOUD_IDS
     assert all(line.split(" : ")[1].startswith("S2A_") for line in lines)
@@ -1016,7 +1193,7 @@ def test_download_by_uuid(runner, fake_download_all, tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert fake_download_all["calls"] == [([UUID], str(tmp_path))]
-    assert "Downloaded 1 of 1 products" in result.stdout
+    assert "Downloaded 1 of 1 products" in result.stderr
 
 
 def test_download_nothing_found(runner, fake_download_all):
@@ -1037,16 +1214,15 @@ def test_no_download_without_option(runner, fake_download_all, tmp_path):
     assert fake_download_all["calls"] == []
 
 
-def test_server_error_without_message(runner, monkeypatch):
+def test_server_error_without_message(capsys, monkeypatch):
     def fail(*args, **kwargs):
         raise SentinelAPIError()
 
     monkeypatch.setattr(SentinelAPI, "query", fail)
-    result = invoke(runner, CREDENTIALS)
-    assert assert_error(result, 1) == "Error: SentinelAPIError"
+    assert run_script(capsys, CREDENTIALS) == (1, "Error: SentinelAPIError\n")
 
 
-def test_unwritable_output_path(runner, tmp_path):
+def test_unwritable_output_path(capsys, tmp_path):
     blocker = tmp_path / "a_file"
     blocker.write_text("")
     args = [
@@ -1062,8 +1238,7 @@ def test_unwritable_output_path(runner, tmp_path):
         "--path",
         str(blocker / "sub"),
     ]
-    result = invoke(runner, CREDENTIALS + args, "dhus-2018/test_footprints_cli.yaml")
-    assert_error(result, 1, "a_file")
+    script_error(capsys, CREDENTIALS + args, "dhus-2018/test_footprints_cli.yaml", "a_file")
 
 
 # ---------------------------------------------------------------------- against the local hub
@@ -1126,7 +1301,7 @@ def test_hub_sentinel2_cloud_search_and_download(runner, make_local_hub, tmp_pat
     assert search_ids(result) == list(expected)
     assert all(hub.product(i).platformname == "Sentinel-2" for i in expected)
     assert all(expected[i]["cloudcoverpercentage"] <= 40 for i in expected)
-    assert "Downloaded {0} of {0} products".format(len(expected)) in result.stdout
+    assert "Downloaded {0} of {0} products".format(len(expected)) in result.stderr
     assert_files_downloaded(hub, out, expected)
 
 
@@ -1173,9 +1348,7 @@ def test_hub_download_by_uuid(runner, local_hub, tmp_path):
         cli, ["-d", "--uuid", product.id, "--path", str(out)], env=hub_env(local_hub)
     )
     assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines()[0].startswith(
-        f"Product {product.id} - {product.identifier} - "
-    )
+    assert product_lines(result)[0].startswith(f"Product {product.id} - {product.identifier} - ")
     assert_files_downloaded(local_hub, out, [product.id])
 
 
@@ -1213,17 +1386,21 @@ def test_hub_name_wildcard_with_footprints(runner, make_local_hub, tmp_path):
 
 
 @pytest.mark.hub
-def test_hub_corrupt_and_offline_products(runner, make_local_hub, tmp_path):
+@pytest.mark.parametrize("strict", [[], ["--fail-if-any-failed"]])
+def test_hub_corrupt_and_offline_products(runner, make_local_hub, tmp_path, strict):
     hub = make_local_hub(products=20)
     good, corrupt, offline = (p.id for p in hub.products[:3])
     hub.faults.corrupt = [corrupt]
     hub.set_online(offline, False)
     out = tmp_path / "out"
-    args = ["-d", "--uuid", ",".join([good, corrupt, offline]), "--path", str(out)]
+    args = ["-d", "--uuid", ",".join([good, corrupt, offline]), "--path", str(out)] + strict
     result = runner.invoke(cli, args, env=hub_env(hub))
-    assert_error(result, 1, "1 of 3 products failed", "corrupt_scenes.txt")
-    assert "Downloaded 1 of 3 products" in result.stdout
-    assert "1 products are offline" in result.stdout and f"  {offline} - " in result.stdout
+    if strict:
+        assert_error(result, 1, "1 of 3 products failed", "corrupt_scenes.txt")
+    else:
+        assert result.exit_code == 0, result.output
+    assert "Downloaded 1 of 3 products" in result.stderr
+    assert "1 products are offline" in result.stderr and f"  {offline} - " in result.stderr
     assert (
         out / "corrupt_scenes.txt"
     ).read_text() == f"{corrupt} : {hub.product(corrupt).identifier}\n"
@@ -1232,20 +1409,21 @@ def test_hub_corrupt_and_offline_products(runner, make_local_hub, tmp_path):
 
 
 @pytest.mark.hub
-def test_hub_wrong_password(runner, local_hub):
-    result = runner.invoke(
-        cli, ["-u", local_hub.user, "-p", "hunter2-secret", "--url", local_hub.url]
-    )
-    assert_error(result, 1, "401")
-    assert "hunter2-secret" not in result.output
+def test_hub_wrong_password(runner, local_hub, capsys):
+    args = ["-u", local_hub.user, "-p", "hunter2-secret", "--url", local_hub.url]
+    result = runner.invoke(cli, args)
+    assert_raised(result, UnauthorizedError)
+    last = script_error(capsys, args, None, "HTTP status 401 Unauthorized: ")
+    assert "hunter2-secret" not in last + result.output
 
 
 @pytest.mark.hub
-def test_hub_maintenance_is_a_one_line_error(runner, make_local_hub):
+def test_hub_maintenance_is_a_one_line_error(make_local_hub, capsys, monkeypatch):
     hub = make_local_hub(products=5, maintenance=True)
-    result = runner.invoke(cli, [], env=hub_env(hub))
-    assert_error(result, 1)
-    assert len(result.stderr.strip().splitlines()[-1]) < 2000
+    for name, value in hub_env(hub).items():
+        monkeypatch.setenv(name, value)
+    last = script_error(capsys, [], None, "HTTP status 503 ", "maintenance")
+    assert len(last) < 2000
 
 
 @pytest.mark.hub

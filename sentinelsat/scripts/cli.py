@@ -3,35 +3,62 @@
 A thin layer over :class:`sentinelsat.SentinelAPI`: it turns the command line options into
 arguments of :meth:`~sentinelsat.SentinelAPI.query`,
 :meth:`~sentinelsat.SentinelAPI.get_product_odata` and
-:meth:`~sentinelsat.SentinelAPI.download_all` and prints what they return. Searching and
-downloading are entirely the library's work.
+:meth:`~sentinelsat.SentinelAPI.download_all` and logs what they return.
 
-Exit status: 0 on success, 1 when the server or a download failed, 2 for invalid options or
-input files.
+Two entry points, as in sentinelsat 0.13 plus one:
+
+- :func:`cli`, the Click command. It behaves as 0.13's: everything it reports goes through
+  the ``sentinelsat`` logger to stderr, and the errors of the library
+  (:class:`~sentinelsat.exceptions.SentinelAPIError` and its subclasses,
+  :class:`~sentinelsat.exceptions.InvalidChecksumError`) propagate out of it, so that
+  ``CliRunner().invoke(cli, args, catch_exceptions=False)`` raises them.
+- :func:`main`, what the installed ``sentinelsat`` script and ``python -m sentinelsat`` run:
+  the command, with those errors turned into one ``Error: ...`` line on stderr and exit
+  status 1 (130 for Ctrl-C), never a traceback.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import os
 import sys
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping
-from typing import Any
-from urllib.parse import urlparse
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, NoReturn
 
 import click
 
 from sentinelsat import __version__
-from sentinelsat.exceptions import SentinelAPIError
+from sentinelsat.exceptions import InvalidChecksumError, SentinelAPIError
 
 DEFAULT_URL = "https://scihub.copernicus.eu/apihub/"
 FOOTPRINTS_FILE = "search_footprints.geojson"
 FAILED_FILE = "corrupt_scenes.txt"
 
+#: sentinelsat 0.13's defaults of -s/--start and -e/--end.
+DEFAULT_START = "NOW-1DAY"
+DEFAULT_END = "NOW"
+#: What 0.13 searched from when -s was given an empty value.
+EMPTY_START = "19000101"
+
+#: sentinelsat 0.13's messages, word for word (scripts match on them).
+MISSING_CREDENTIALS = (
+    "Missing --user and --password. Please see docs for environment variables and .netrc support."
+)
+CLOUD_NEEDS_SENTINEL = "Cloud cover is only supported for Sentinel 2 and 3."
+UNKNOWN_UUID = "No product with ID '%s' exists on server"
+
+#: Exit status after Ctrl-C (128 + SIGINT), as shells report it.
+INTERRUPTED_STATUS = 130
+INTERRUPTED = (
+    "Interrupted: partial downloads are kept and continue where they stopped on the next run."
+)
+
 Products = Mapping[str, Mapping[str, Any]]
+
+#: sentinelsat 0.13 logged everything the command reports to this logger.
+logger = logging.getLogger("sentinelsat")
 
 #: Names ``SentinelAPI.query`` takes as arguments of its own: they have options instead.
 _RESERVED_KEYWORDS = {
@@ -49,6 +76,7 @@ _SEARCH_OPTIONS = (
     ("geometry", "-g/--geometry"),
     ("start", "-s/--start"),
     ("end", "-e/--end"),
+    ("name", "--name"),
     ("sentinel", "--sentinel"),
     ("instrument", "--instrument"),
     ("producttype", "--producttype"),
@@ -60,7 +88,7 @@ _SEARCH_OPTIONS = (
 
 
 # ---------------------------------------------------------------------- logging
-class _EchoHandler(logging.Handler):
+class _StderrHandler(logging.Handler):
     """Write log records to the current standard error stream.
 
     The stream is looked up on every record, so the handler keeps working when the
@@ -82,17 +110,17 @@ class _EchoHandler(logging.Handler):
 
 
 @contextlib.contextmanager
-def _library_messages() -> Iterator[None]:
-    """Show the library's log messages at INFO level on stderr while the command runs.
+def _messages_on_stderr() -> Iterator[None]:
+    """Show the ``sentinelsat`` logger's INFO messages on stderr (format ``%(message)s``)
+    while the command runs, as sentinelsat 0.13 did.
 
     The handler is removed and the logger's level restored afterwards, so running the
-    command several times in one process (as the tests do) never stacks handlers.
+    command several times in one process (as tests do) never stacks handlers.
     """
-    logger = logging.getLogger("sentinelsat")
-    if any(isinstance(handler, _EchoHandler) for handler in logger.handlers):
+    if any(isinstance(handler, _StderrHandler) for handler in logger.handlers):
         yield  # already shown: the command runs inside another invocation
         return
-    handler = _EchoHandler()
+    handler = _StderrHandler()
     handler.setFormatter(logging.Formatter("%(message)s"))
     level = logger.level
     logger.addHandler(handler)
@@ -106,23 +134,35 @@ def _library_messages() -> Iterator[None]:
 
 # ---------------------------------------------------------------------- option parsing
 def _split_list(ctx: click.Context, param: click.Parameter, value: str | None) -> list[str] | None:
-    """Split a comma-separated option value into its non-empty items (duplicates dropped)."""
+    """Split a comma-separated option value into its non-empty items (duplicates dropped).
+
+    An empty value gives an empty list: the command decides what that means.
+    """
     if value is None:
         return None
-    items = list(OrderedDict.fromkeys(item.strip() for item in value.split(",") if item.strip()))
-    if not items:
-        raise click.BadParameter(f"expected at least one value, got {value!r}")
-    return items
+    return list(OrderedDict.fromkeys(item.strip() for item in value.split(",") if item.strip()))
 
 
 def _check_date(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     """Reject dates the server would not understand before anything is sent."""
-    if value is None:
-        return None
+    if not value:
+        return value
     from sentinelsat import format_query_date
 
     try:
         format_query_date(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+    return value
+
+
+def _check_order_by(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    from sentinelsat.query import format_order_by
+
+    try:
+        format_order_by(value)
     except ValueError as error:
         raise click.BadParameter(str(error)) from None
     return value
@@ -140,8 +180,8 @@ def _parse_keywords(
         key, text = key.strip(), text.strip()
         if not sep or not key or not text:
             raise click.BadParameter(
-                f"{item.strip()!r} is not of the form keyword=value (separate several with commas, e.g. "
-                "'orbitdirection=Descending,polarisationmode=HH')"
+                f"{item.strip()!r} is not of the form keyword=value (separate several with "
+                "commas, e.g. 'orbitdirection=Descending,polarisationmode=HH')"
             )
         if key in _RESERVED_KEYWORDS:
             raise click.BadParameter(
@@ -155,29 +195,27 @@ def _parse_keywords(
 
 # ---------------------------------------------------------------------- building the request
 def _credentials(user: str | None, password: str | None, url: str) -> tuple[str | None, str | None]:
-    """Check that credentials are available: from the options/environment or ``~/.netrc``.
+    """The credentials from the options (or environment), else from ``~/.netrc``.
 
     Returns
     -------
     (str or None, str or None)
         The user and password, or ``(None, None)`` when ``~/.netrc`` has an entry for the
-        server's host (the library's HTTP session then uses it).
+        server's host (the library's HTTP session then uses it). As in sentinelsat 0.13, a
+        user without a password (or the reverse) falls back to ``~/.netrc`` as a whole.
+
+    Raises
+    ------
+    click.UsageError
+        With 0.13's message, when neither gives credentials.
     """
-    if user and password:
+    if user is not None and password is not None:
         return user, password
-    if user or password:
-        missing = "-p/--password (or DHUS_PASSWORD)" if user else "-u/--user (or DHUS_USER)"
-        raise click.UsageError(f"Incomplete credentials: {missing} is missing.")
     from requests.utils import get_netrc_auth
 
     if get_netrc_auth(url):
         return None, None
-    host = urlparse(url).hostname or url
-    raise click.UsageError(
-        f"No credentials for {host}: give -u/--user and -p/--password, set the environment "
-        f"variables DHUS_USER and DHUS_PASSWORD, or add 'machine {host}' with login and "
-        "password to ~/.netrc."
-    )
+    raise click.UsageError(MISSING_CREDENTIALS)
 
 
 def _read_area(geometry: str) -> str:
@@ -192,75 +230,112 @@ def _read_area(geometry: str) -> str:
         ) from None
 
 
-def _date_interval(start: str | None, end: str | None, default: bool) -> tuple[str, str] | None:
-    """The acquisition start interval: ``(start or '*', end or 'NOW')``.
+def _date_interval(
+    start: str | None, end: str | None, searching_by_name: bool
+) -> tuple[str, str] | None:
+    """The acquisition start interval, with 0.13's defaults ``NOW-1DAY`` and ``NOW``.
 
-    Without either date the last 24 hours when ``default`` is true, else no date filter.
+    A name search has no date filter unless ``-s`` or ``-e`` is given.
     """
-    if start is None and end is None:
-        return ("NOW-1DAY", "NOW") if default else None
-    return (start or "*", end or "NOW")
+    if searching_by_name and start is None and end is None:
+        return None
+    if start == "":
+        start = EMPTY_START
+    return (start or DEFAULT_START, end or DEFAULT_END)
 
 
 def _platform_keywords(
-    sentinel: str | None, instrument: str | None, producttype: str | None, cloud: int | None
-) -> dict[str, Any]:
-    """The most specific of ``--producttype`` > ``--instrument`` > ``--sentinel``, and ``--cloud``."""
-    if cloud is not None and sentinel not in ("2", "3"):
-        raise click.UsageError("-c/--cloud requires --sentinel 2 or --sentinel 3.")
-    keywords: dict[str, Any] = {}
+    sentinel: str | None, instrument: str | None, producttype: str | None
+) -> dict[str, str]:
+    """The most specific of ``--producttype`` > ``--instrument`` > ``--sentinel``."""
     if producttype:
-        keywords["producttype"] = producttype
-    elif instrument:
-        keywords["instrumentshortname"] = instrument
-    elif sentinel:
-        keywords["platformname"] = "Sentinel-" + sentinel
-    if cloud is not None:
-        keywords["cloudcoverpercentage"] = (0, cloud)
-    return keywords
+        return {"producttype": producttype}
+    if instrument:
+        return {"instrumentshortname": instrument}
+    if sentinel:
+        return {"platformname": "Sentinel-" + sentinel}
+    return {}
 
 
 def _name_keyword(names: list[str]) -> dict[str, str]:
-    """``identifier:NAME`` for one name, ``identifier:(A OR B)`` for several."""
+    """``identifier:NAME`` for one name, ``identifier:(A OR B)`` for several.
+
+    Raises
+    ------
+    EmptyQueryValueError
+        When no name was given (``--name ''``).
+    """
+    if not names:
+        from sentinelsat.exceptions import EmptyQueryValueError
+        from sentinelsat.parsing import INVALID_QUERY
+
+        raise EmptyQueryValueError(
+            INVALID_QUERY, hint="--name was given an empty value: give at least one product name."
+        )
     if len(names) == 1:
         return {"identifier": names[0]}
     return {"identifier": "({})".format(" OR ".join(names))}
 
 
+def _search_keywords(
+    options: dict[str, Any], name: list[str] | None, query: dict[str, str]
+) -> dict[str, Any]:
+    """The keyword arguments of ``SentinelAPI.query`` for a search (``date`` included).
+
+    A ``-q`` keyword replaces the one an option sets under the same name, as in 0.13; one
+    that filters on ``beginposition`` replaces the default dates.
+    """
+    keywords: dict[str, Any] = _platform_keywords(
+        options["sentinel"], options["instrument"], options["producttype"]
+    )
+    if options["cloud"] is not None:
+        keywords["cloudcoverpercentage"] = (0, options["cloud"])
+    if name is not None:
+        keywords.update(_name_keyword(name))
+    for key, value in query.items():
+        for other in [other for other in keywords if other.lower() == key.lower()]:
+            del keywords[other]
+        keywords[key] = value
+    start, end = options["start"], options["end"]
+    dates_in_query = any(key.lower() == "beginposition" for key in query)
+    if not (dates_in_query and start is None and end is None):
+        interval = _date_interval(start, end, searching_by_name=name is not None)
+        if interval is not None:
+            keywords["date"] = interval
+    return keywords
+
+
+def _check_query(api: Any, area: str | None, keywords: dict[str, Any]) -> None:
+    """Build the query string once before sending it: bad values are usage errors."""
+    search = dict(keywords)
+    date = search.pop("date", None)
+    try:
+        api.format_query(area, date, **search)
+    except ValueError as error:
+        raise click.UsageError(str(error)) from None
+
+
 # ---------------------------------------------------------------------- output
-def _format_bytes(size: int | None) -> str:
-    """A byte count in binary units, as DHuS servers write sizes (``'5.47 GB'``)."""
-    if size is None:
-        return "unknown size"
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024:
-            return f"{value:.2f} {unit}" if unit != "B" else f"{int(value)} B"
-        value /= 1024
-    return f"{value:.2f} TB"
-
-
-def _print_search_results(api: Any, products: Products) -> None:
+def _log_search_results(api: Any, products: Products) -> None:
+    """0.13's listing: one line per product, ``---``, and the total as the last line."""
     for product_id, attributes in products.items():
-        click.echo(
-            "Product {} - {}".format(
-                product_id, attributes.get("summary", attributes.get("title", ""))
-            )
+        logger.info(
+            "Product %s - %s", product_id, attributes.get("summary", attributes.get("title", ""))
         )
-    total = api.get_products_size(products)
-    click.echo(f"{len(products)} scenes found with a total size of {total:.2f} GB")
+    logger.info("---")
+    logger.info(
+        "%s scenes found with a total size of %.2f GB",
+        len(products),
+        api.get_products_size(products),
+    )
 
 
-def _print_odata_results(products: Products) -> None:
-    total = 0
+def _log_odata_results(products: Products) -> None:
+    """0.13's listing of ``--uuid`` products: title and size in MiB, no total."""
     for product_id, info in products.items():
-        click.echo(
-            "Product {} - {} - {}".format(
-                product_id, info.get("title"), _format_bytes(info.get("size"))
-            )
-        )
-        total += info.get("size") or 0
-    click.echo(f"{len(products)} scenes found with a total size of {total / 1024**3:.2f} GB")
+        size = info.get("size")
+        megabytes = round(int(size) / (1024.0 * 1024.0), 2) if size is not None else "unknown"
+        logger.info("Product %s - %s - %s MB", product_id, info.get("title"), megabytes)
 
 
 def _output_file(path: str, name: str) -> str:
@@ -269,10 +344,10 @@ def _output_file(path: str, name: str) -> str:
 
 
 def _write_footprints(api: Any, products: Products, path: str) -> None:
-    filename = _output_file(path, FOOTPRINTS_FILE)
-    with open(filename, "w", encoding="utf-8") as f:
-        json.dump(api.to_geojson(products), f, indent=2)
-    click.echo(f"Footprints of {len(products)} products written to {filename}", err=True)
+    import geojson
+
+    with open(_output_file(path, FOOTPRINTS_FILE), "w", encoding="utf-8") as f:
+        f.write(geojson.dumps(api.to_geojson(products)))
 
 
 def _write_failed(products: Products, failed: list[str], path: str) -> str:
@@ -283,49 +358,50 @@ def _write_failed(products: Products, failed: list[str], path: str) -> str:
     return filename
 
 
-def _download(api: Any, products: Products, path: str) -> None:
-    """Download every product with ``download_all`` and report the outcome."""
+def _create_progress_lock() -> None:
+    """Create tqdm's global lock before the download threads start.
+
+    tqdm creates it on first use without releasing it if that is interrupted: a Ctrl-C at
+    the wrong moment would leave it held, and the download threads would wait for it
+    forever. Created here, an interrupted creation ends the command at once.
+    """
+    from tqdm import tqdm
+
+    tqdm.get_lock()
+
+
+def _download(api: Any, products: Products, path: str, fail_if_any_failed: bool) -> None:
+    """Download every product with ``download_all`` and report the outcome.
+
+    The products that failed are listed in ``corrupt_scenes.txt``. When every product
+    failed, ``download_all``'s last error propagates (after the file is written).
+    """
     os.makedirs(path, exist_ok=True)
+    _create_progress_lock()
     try:
         downloaded, triggered, failed = api.download_all(products, directory_path=path)
-    except SentinelAPIError:
-        # download_all raises only when every product failed
+    except (SentinelAPIError, InvalidChecksumError):
         _write_failed(products, list(products), path)
         raise
-    click.echo(f"Downloaded {len(downloaded)} of {len(products)} products into {path}")
+    logger.info("Downloaded %d of %d products into %s", len(downloaded), len(products), path)
     if triggered:
-        click.echo(
-            f"{len(triggered)} products are offline: their retrieval from the Long Term Archive was "
-            "triggered; run the command again later to download them"
+        logger.info(
+            "%d products are offline: their retrieval from the Long Term Archive was triggered; "
+            "run the command again later to download them",
+            len(triggered),
         )
         for product_id in triggered:
-            click.echo(
-                "  {} - {}".format(product_id, products.get(product_id, {}).get("title", ""))
-            )
+            logger.info("  %s - %s", product_id, products.get(product_id, {}).get("title", ""))
     if failed:
         ordered = [product_id for product_id in products if product_id in failed]
         filename = _write_failed(products, ordered, path)
-        raise click.ClickException(
-            f"{len(ordered)} of {len(products)} products failed to download; their ids and titles are listed in {filename}"
+        message = (
+            f"{len(ordered)} of {len(products)} products failed to download; their ids and "
+            f"titles are listed in {filename}"
         )
-
-
-# ---------------------------------------------------------------------- error handling
-@contextlib.contextmanager
-def _errors_as_messages() -> Iterator[None]:
-    """Turn the library's exceptions into one-line Click errors (no traceback)."""
-    try:
-        yield
-    except SentinelAPIError as error:
-        raise click.ClickException(_one_line(str(error)) or type(error).__name__) from None
-    except ValueError as error:
-        raise click.UsageError(_one_line(str(error))) from None
-    except OSError as error:
-        raise click.ClickException(_one_line(str(error))) from None
-
-
-def _one_line(text: str) -> str:
-    return " ".join(line.strip() for line in text.splitlines() if line.strip())
+        if fail_if_any_failed:
+            raise click.ClickException(message)
+        logger.warning(message)
 
 
 # ---------------------------------------------------------------------- the command
@@ -335,14 +411,20 @@ DHUS_USER and DHUS_PASSWORD, or from ~/.netrc (an entry for the server's host).
 The server URL can also be set with DHUS_URL.
 
 \b
-Dates (-s/-e) refer to the start of the acquisition (beginPosition). Without either
-the last 24 hours are searched; with only -s the search ends now; with only -e it
-has no lower bound. --name searches apply dates only when given; --uuid ignores
-all search options.
+Dates (-s/-e) refer to the start of the acquisition (beginPosition). Without them
+the last 24 hours are searched. --name searches apply dates only when -s or -e is
+given; --uuid ignores every search option.
 
 \b
-Exit status: 0 on success, 1 if the server or a download failed, 2 for invalid
-options or input files.
+Output: the results and every message go to stderr (as sentinelsat 0.13 logged
+them), the last line of a search being the number of scenes and their total size.
+
+\b
+Exit status: 0 on success, also with -d when at least one product was downloaded
+or its retrieval from the Long Term Archive triggered (the failed ones are listed
+in corrupt_scenes.txt; --fail-if-any-failed makes any failure exit 1); 1 when the
+server failed, every download failed or a --uuid does not exist; 2 for invalid
+options or input files; 130 when interrupted.
 """
 
 
@@ -355,14 +437,14 @@ options or input files.
     "-u",
     envvar="DHUS_USER",
     metavar="TEXT",
-    help="Username (or environment variable DHUS_USER).",
+    help="Username (or environment variable DHUS_USER, or ~/.netrc).",
 )
 @click.option(
     "--password",
     "-p",
     envvar="DHUS_PASSWORD",
     metavar="TEXT",
-    help="Password (or environment variable DHUS_PASSWORD).",
+    help="Password (or environment variable DHUS_PASSWORD, or ~/.netrc).",
 )
 @click.option(
     "--url",
@@ -370,118 +452,125 @@ options or input files.
     default=DEFAULT_URL,
     show_default=True,
     metavar="TEXT",
-    help="DHuS API URL (or environment variable DHUS_URL).",
+    help="Define another API URL (or environment variable DHUS_URL).",
 )
 @click.option(
     "--start",
     "-s",
     callback=_check_date,
     metavar="TEXT",
-    help="Earliest acquisition start: YYYYMMDD, YYYY-MM-DD, an ISO-8601 UTC timestamp, NOW "
-    "or date math such as NOW-7DAYS.",
+    help="Start date of the query: YYYYMMDD, YYYY-MM-DD, an ISO-8601 UTC timestamp, NOW or "
+    f"date math such as NOW-7DAYS.  [default: {DEFAULT_START}]",
 )
 @click.option(
     "--end",
     "-e",
     callback=_check_date,
     metavar="TEXT",
-    help="Latest acquisition start, same formats as --start (YYYYMMDD is midnight UTC).",
+    help=f"End date of the query, same formats as --start.  [default: {DEFAULT_END}]",
 )
 @click.option(
     "--geometry",
     "-g",
     type=click.Path(exists=True, dir_okay=False),
-    help="Search area: a GeoJSON file (its first feature is used).",
+    help="Search area geometry as GeoJSON file (its first feature is used).",
 )
 @click.option(
     "--uuid",
     callback=_split_list,
     metavar="TEXT",
-    help="Fetch the products with these ids instead of searching; separate several ids with commas.",
+    help="Select a specific product UUID instead of a query. Multiple UUIDs can be separated "
+    "by commas.",
 )
 @click.option(
     "--name",
     callback=_split_list,
     metavar="TEXT",
-    help="Search products by identifier (file name without extension); wildcards such as "
-    "'S1A_IW*20151224*' are allowed; separate several names with commas.",
+    help="Select specific product(s) by filename. Supports wildcards, such as "
+    "'S1A_IW*20151224*'. Multiple names can be separated by commas.",
 )
 @click.option(
     "--sentinel",
     type=click.Choice(["1", "2", "3", "5"]),
-    help="Only products of this Sentinel constellation.",
+    help="Limit search to a Sentinel satellite (constellation).",
 )
 @click.option(
-    "--instrument", metavar="TEXT", help="Only products of this instrument, e.g. MSI or SAR-C SAR."
+    "--instrument",
+    metavar="TEXT",
+    help="Limit search to a specific instrument on a Sentinel satellite, e.g. MSI or 'SAR-C SAR'.",
 )
 @click.option(
-    "--producttype", metavar="TEXT", help="Only products of this type, e.g. GRD, SLC or S2MSI1C."
+    "--producttype",
+    metavar="TEXT",
+    help="Limit search to a Sentinel product type, e.g. GRD, SLC or S2MSI1C.",
 )
 @click.option(
     "--cloud",
     "-c",
     type=click.IntRange(0, 100),
-    help="Maximum cloud cover in percent; needs --sentinel 2 or 3.",
+    help="Maximum cloud cover in percent. (requires --sentinel to be 2 or 3)",
 )
 @click.option(
     "--order-by",
     "-o",
+    callback=_check_order_by,
     metavar="TEXT",
-    help="Sort the results by these comma-separated keywords; prefix a keyword with '-' for "
+    help="Comma-separated list of keywords to order the result by. Prefix '-' for "
     "descending order, e.g. 'cloudcoverpercentage,-beginposition'.",
 )
 @click.option(
     "--limit",
     "-l",
     type=click.IntRange(min=1),
-    help="Return at most this many products (default: all).",
+    help="Maximum number of results to return. Defaults to no limit.",
 )
-@click.option("--download", "-d", is_flag=True, help="Download the products found.")
+@click.option("--download", "-d", is_flag=True, help="Download all results of the query.")
 @click.option(
     "--path",
     type=click.Path(file_okay=False),
     default=".",
     show_default=True,
-    help="Directory for downloads, search_footprints.geojson and corrupt_scenes.txt.",
+    help="Set the path where the files will be saved (downloads, search_footprints.geojson, "
+    "corrupt_scenes.txt); created if needed.",
 )
 @click.option(
     "--query",
     "-q",
     callback=_parse_keywords,
     metavar="TEXT",
-    help="More search keywords as keyword=value pairs separated by commas, e.g. "
-    "'orbitdirection=Descending,polarisationmode=HH'.",
+    help="Extra search keywords you want to use in the query. Separate keywords with comma. "
+    "Example: 'producttype=GRD,polarisationmode=HH'.",
 )
 @click.option(
     "--footprints",
     "-f",
     is_flag=True,
-    help="Write the footprints and attributes of the products to search_footprints.geojson.",
+    help="Create geojson file search_footprints.geojson with footprints and metadata of the "
+    "query result.",
 )
-@click.version_option(
-    __version__, "--version", prog_name="sentinelsat", message="%(prog)s %(version)s"
+@click.option(
+    "--fail-if-any-failed",
+    is_flag=True,
+    help="With -d: exit with status 1 if any product failed to download (by default the "
+    "command succeeds when at least one product was downloaded or triggered).",
 )
+@click.version_option(__version__, "--version", prog_name="sentinelsat")
 def cli(
     user: str | None,
     password: str | None,
     url: str,
-    start: str | None,
-    end: str | None,
     geometry: str | None,
     uuid: list[str] | None,
     name: list[str] | None,
-    sentinel: str | None,
-    instrument: str | None,
-    producttype: str | None,
-    cloud: int | None,
-    order_by: str | None,
-    limit: int | None,
     download: bool,
     path: str,
     query: dict[str, str],
     footprints: bool,
+    fail_if_any_failed: bool,
+    **search_options: Any,
 ) -> None:
-    """Search a Copernicus DHuS server for Sentinel products and download them.
+    """Search for Sentinel products and, optionally, download all the results and/or
+    create a geojson file with the search result footprints.
 
     \b
     Examples:
@@ -489,77 +578,123 @@ def cli(
       sentinelsat -d --uuid a9048d1d-fea6-4df8-bedd-7bcb212be12e
       sentinelsat --name 'S1A_IW*20151224*' --footprints
     """
-    with _library_messages():
-        if uuid and name:
-            raise click.UsageError("--uuid and --name cannot be used together.")
-        if uuid:
-            _warn_ignored_by_uuid(
-                geometry=geometry,
-                start=start,
-                end=end,
-                sentinel=sentinel,
-                instrument=instrument,
-                producttype=producttype,
-                cloud=cloud,
-                order_by=order_by,
-                limit=limit,
-                query=query,
-            )
-        else:
-            keywords = _search_keywords(
-                start, end, name, sentinel, instrument, producttype, cloud, query
-            )
-            area = _read_area(geometry) if geometry else None
+    with _messages_on_stderr():
         user, password = _credentials(user, password, url)
+        cloud = search_options["cloud"]
+        if cloud is not None and search_options["sentinel"] not in ("2", "3"):
+            logger.error(CLOUD_NEEDS_SENTINEL)
+            sys.exit(1)
 
         from sentinelsat import SentinelAPI
 
         api = SentinelAPI(user, password, url)
-        with _errors_as_messages():
-            if uuid:
-                products: Products = OrderedDict(
-                    (product_id, api.get_product_odata(product_id)) for product_id in uuid
-                )
-                _print_odata_results(products)
-            else:
-                products = api.query(area, order_by=order_by, limit=limit, **keywords)
-                _print_search_results(api, products)
+        if uuid is not None:
+            _warn_ignored_by_uuid(geometry=geometry, name=name, query=query, **search_options)
+            products = _products_by_id(api, uuid)
             if footprints:
                 _write_footprints(api, products, path)
-            if download and products:
-                _download(api, products, path)
-
-
-def _warn_ignored_by_uuid(**search_options: Any) -> None:
-    """Tell the user which of the search options given have no effect with ``--uuid``."""
-    ignored = [flag for key, flag in _SEARCH_OPTIONS if search_options[key] not in (None, {})]
-    if ignored:
-        click.echo("Warning: --uuid ignores {}".format(", ".join(ignored)), err=True)
-
-
-def _search_keywords(
-    start: str | None,
-    end: str | None,
-    name: list[str] | None,
-    sentinel: str | None,
-    instrument: str | None,
-    producttype: str | None,
-    cloud: int | None,
-    query: dict[str, str],
-) -> dict[str, Any]:
-    """The keyword arguments of ``SentinelAPI.query`` for a search (``date`` included)."""
-    keywords: dict[str, Any] = _platform_keywords(sentinel, instrument, producttype, cloud)
-    if name:
-        keywords.update(_name_keyword(name))
-    for key, value in query.items():
-        clash = [other for other in keywords if other.lower() == key.lower()]
-        if clash:
-            raise click.BadParameter(
-                f"keyword {key!r} is already set by another option", param_hint="'-q' / '--query'"
+            _log_odata_results(products)
+        else:
+            keywords = _search_keywords(search_options, name, query)
+            area = _read_area(geometry) if geometry else None
+            _check_query(api, area, keywords)
+            products = api.query(
+                area,
+                order_by=search_options["order_by"],
+                limit=search_options["limit"],
+                **keywords,
             )
-        keywords[key] = value
-    has_date_keyword = any(key.lower() == "beginposition" for key in query)
-    interval = _date_interval(start, end, default=not name and not has_date_keyword)
-    if interval is not None:
-        keywords["date"] = interval
-    return keywords
+            if footprints:
+                _write_footprints(api, products, path)
+            _log_search_results(api, products)
+        if download and products:
+            _download(api, products, path, fail_if_any_failed)
+
+
+def _products_by_id(api: Any, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The OData info of each product; an unknown id ends the command with 0.13's message
+    and exit status 1."""
+    from sentinelsat.exceptions import InvalidKeyError
+
+    products: dict[str, dict[str, Any]] = OrderedDict()
+    for product_id in ids:
+        try:
+            products[product_id] = api.get_product_odata(product_id)
+        except SentinelAPIError as error:
+            if isinstance(error, InvalidKeyError) or "Invalid key" in (error.msg or ""):
+                logger.error(UNKNOWN_UUID, product_id)
+                sys.exit(1)
+            raise
+    if not ids:
+        logger.warning("--uuid was given no product id: nothing to do")
+    return products
+
+
+def _warn_ignored_by_uuid(**options: Any) -> None:
+    """Tell the user which of the search options given have no effect with ``--uuid``."""
+    ignored = [flag for key, flag in _SEARCH_OPTIONS if options[key] not in (None, {})]
+    if ignored:
+        logger.warning("Warning: --uuid ignores %s", ", ".join(ignored))
+
+
+# ---------------------------------------------------------------------- the console script
+def error_message(error: BaseException) -> str:
+    """The one-line text of an error as the console script shows it (without ``Error:``).
+
+    For the library's errors: the HTTP status line, the server's message condensed by
+    :func:`sentinelsat.sessions.summarize`, and sentinelsat's hint.
+
+    Parameters
+    ----------
+    error : Exception
+
+    Returns
+    -------
+    str
+    """
+    if isinstance(error, (SentinelAPIError, InvalidChecksumError)):
+        from sentinelsat.sessions import summarize
+
+        response = getattr(error, "response", None)
+        status = (
+            f"HTTP status {response.status_code} {response.reason}:" if response is not None else ""
+        )
+        parts = [status, summarize(error.msg or ""), error.hint]
+    else:
+        parts = [str(error)]
+    line = " ".join(" ".join(part.split()) for part in parts if part and part.strip())
+    return line or type(error).__name__
+
+
+def _fail(message: str, status: int) -> NoReturn:
+    click.echo(message, err=True)
+    sys.exit(status)
+
+
+def main(args: Sequence[str] | None = None) -> NoReturn:
+    """Run the ``sentinelsat`` command as the console script: errors become one line.
+
+    The library's errors, and local files that cannot be read or written, are shown as
+    ``Error: ...`` on stderr with exit status 1; Ctrl-C exits with status 130; usage errors
+    are Click's (exit status 2).
+
+    Parameters
+    ----------
+    args : list of str, optional
+        The command line arguments; ``sys.argv[1:]`` by default.
+    """
+    try:
+        status = cli.main(args=args, prog_name="sentinelsat", standalone_mode=False)
+    except click.exceptions.Abort as abort:
+        # Click turns KeyboardInterrupt (and EOF) into Abort
+        if isinstance(abort.__cause__ or abort.__context__, KeyboardInterrupt):
+            _fail(INTERRUPTED, INTERRUPTED_STATUS)
+        _fail("Aborted!", 1)
+    except KeyboardInterrupt:
+        _fail(INTERRUPTED, INTERRUPTED_STATUS)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    except (SentinelAPIError, InvalidChecksumError, OSError, ValueError) as error:
+        _fail(f"Error: {error_message(error)}", 1)
+    sys.exit(status if isinstance(status, int) else 0)
