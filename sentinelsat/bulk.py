@@ -95,6 +95,7 @@ class Batch:
         """
         outcomes: dict[str, Outcome] = {}
         self.ids = ids
+        _create_progress_lock()
         logger.info(
             "Will download %d products (%d at a time)",
             len(ids),
@@ -227,3 +228,11 @@ class Batch:
     def _pause(self, seconds: float) -> None:
         if self.cancel.wait(seconds):
             raise Cancelled()
+
+
+def _create_progress_lock() -> None:
+    """Create tqdm's global lock now, in the calling thread: created by a worker's first
+    progress bar, a Ctrl-C at that moment could leave it held and every worker waiting."""
+    from tqdm import tqdm
+
+    tqdm.get_lock()

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -63,6 +64,7 @@ CREDENTIALS_HINT = (
 )
 
 _ERROR_BODY_LIMIT = 200_000
+_MARKUP = re.compile(r"\*\*|__|`+")
 _BODY_ERRORS = (requests.exceptions.RequestException, urllib3.exceptions.HTTPError)
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -553,7 +555,7 @@ def summarize(message: str, max_lines: int = 6, max_chars: int = 1000) -> str:
     blank lines dropped, a Java stack trace cut."""
     lines: list[str] = []
     for line in message.splitlines():
-        line = line.strip(" #*_\t")
+        line = _MARKUP.sub("", line).strip(" #*_\t")
         if not line or set(line) <= {"*", " ", "-"}:
             continue
         if line.lower() == "exception" or line.startswith("at "):

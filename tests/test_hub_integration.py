@@ -198,7 +198,8 @@ def test_readme_demo_command(tmp_path):
         command, cwd=FIXTURES.parent.parent, capture_output=True, text=True, timeout=120
     )
     assert completed.returncode == 0, completed.stderr[-2000:]
-    found = int(re.search(r"(\d+) scenes found", completed.stdout).group(1))
+    # the command reports on standard error, as sentinelsat 0.13 logged it
+    found = int(re.search(r"(\d+) scenes found", completed.stderr).group(1))
     files = sorted(os.listdir(out))
     assert found > 0 and len(files) == found
     assert all(name.endswith(".zip") for name in files)

@@ -28,7 +28,7 @@ from pathlib import Path
 import pytest
 import requests
 from click.testing import CliRunner
-from conftest import FIXTURES, BinaryBodySerializer, recordings
+from conftest import FIXTURES, BinaryBodySerializer, binary_body, recordings
 
 from sentinelsat import InvalidChecksumError, SentinelAPI, SentinelAPIError, ServerError
 from sentinelsat.scripts.cli import cli
@@ -371,7 +371,7 @@ def test_download_single(tmp_path):
     first, again = replay("test_download_single", command, command)
     assert first.exit_code == again.exit_code == 0
     product = tmp_path / (SINGLE_TITLE + ".zip")
-    assert product.read_bytes() == (FIXTURES / "cassettes" / "data" / product.name).read_bytes()
+    assert product.read_bytes() == binary_body(product.name)
     for path in tmp_path.iterdir():
         path.unlink()
     # a wrong checksum: the error propagates, after corrupt_scenes.txt is written

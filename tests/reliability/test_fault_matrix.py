@@ -22,11 +22,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+import click
 import pytest
 from click.testing import CliRunner
 
 from sentinelsat import InvalidChecksumError, SentinelAPI, SentinelAPIError, SentinelAPILTAError
-from sentinelsat.scripts.cli import cli
+from sentinelsat.scripts.cli import main
 
 from .faultkit import hub_api, products_on_disk, value_requests, wait_for, write_prefix
 
@@ -183,7 +184,14 @@ def _cli(ctx: Ctx):
         "--path",
         str(ctx.directory),
     ]
-    return runner.invoke(cli, args)
+    return runner.invoke(console_script, args)
+
+
+@click.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.pass_context
+def console_script(ctx: click.Context) -> None:
+    """The installed ``sentinelsat`` command (errors on one line), for the test runner."""
+    main(ctx.args)
 
 
 @dataclass(frozen=True)
@@ -501,7 +509,7 @@ MATRIX = [
     Row(
         "cli -d",
         "corrupted byte",
-        exits(1, "1 of 4 products failed", check=scenes("target")),
+        exits(0, "1 of 4 products failed", check=scenes("target")),  # 0.13: some were fine
         "others",
         log=value_sent(10, 200),
     ),
@@ -555,7 +563,7 @@ MATRIX = [
     Row(
         "cli -d",
         "403 quota",
-        exits(1, "1 of 4 products failed", check=scenes("target")),
+        exits(0, "1 of 4 products failed", check=scenes("target")),  # 0.13: some were fine
         "others",
         log=value_sent(1, 403, None),
     ),
