@@ -14,7 +14,7 @@ import os
 import queue
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, BinaryIO
 
@@ -24,10 +24,6 @@ import urllib3
 from .exceptions import (
     Cancelled,
     InvalidChecksumError,
-    SentinelAPIError,
-    SentinelAPILTAError,
-    ServerError,
-    ServerLimitError,
     TransferError,
     network_error,
 )
@@ -44,96 +40,14 @@ from .files import (
     safe_name,
 )
 from .log import logger
-from .sessions import as_requests_error, check_response, send, server_message
+from .sessions import Connection, as_requests_error
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .sentinel import SentinelAPI
+    from .backends import Backend
 
 
 _CONTENT_RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+|\*)$")
 _QUEUE_DEPTH = 8
-
-
-#: sentinelsat 0.13's messages for a refused retrieval from the long term archive, by status.
-LTA_REFUSALS = {
-    403: "Requests for retrieval from LTA exceed user quota",
-    500: "Trying to download an offline product",
-    503: "Request for retrieval from LTA not accepted",
-}
-
-
-def classify_refusal(response: requests.Response, offline: bool = False) -> SentinelAPIError:
-    """The exception for a refused product request.
-
-    Parameters
-    ----------
-    response : requests.Response
-        The server's answer (403, 500, 503...).
-    offline : bool, optional
-        Whether the product is offline, i.e. the request asked for its retrieval from the
-        long term archive.
-
-    Returns
-    -------
-    SentinelAPIError
-        A :class:`ServerLimitError` for a 403 naming the user's concurrent flows (retry
-        later); a :class:`SentinelAPILTAError` for a refusal (403, 500, 503) of an offline
-        product (``msg`` in sentinelsat 0.13's words, the server's in ``hint``) and for a 403
-        about the retrieval quota; otherwise the error :func:`check_response` gives.
-    """
-    message = server_message(response)
-    lowered = message.lower()
-    status = response.status_code
-    if status == 403 and "concurrent flows" in lowered:
-        return ServerLimitError(message, response)
-    if offline and status in LTA_REFUSALS:
-        return SentinelAPILTAError(LTA_REFUSALS[status], response, hint=message)
-    if status == 403 and "quota" in lowered:
-        return SentinelAPILTAError(message, response)
-    try:
-        check_response(response)
-    except SentinelAPIError as error:
-        return error
-    return ServerError(message, response)
-
-
-def trigger_offline_retrieval(
-    session: requests.Session, url: str, timeout: Any = None, backoff: float = 0.5
-) -> int:
-    """Ask for an offline product, the way DHuS clients of 2018 did: a plain GET of its
-    ``$value`` URL, closed without reading the body.
-
-    Parameters
-    ----------
-    session : requests.Session
-    url : str
-        The product's ``$value`` URL.
-    timeout : float or tuple, optional
-    backoff : float, optional
-        Base of the wait between attempts to connect.
-
-    Returns
-    -------
-    int
-        The HTTP status: 202 when the retrieval was accepted, 200 or 206 if the product was
-        online after all.
-
-    Raises
-    ------
-    SentinelAPILTAError
-        The server refused the retrieval (403 quota, 500, 503).
-    ServerLimitError
-        The user's concurrent downloads are exhausted (403 "concurrent flows").
-    """
-    response = send(
-        session, "GET", url, stream=True, retry_statuses=(), timeout=timeout, backoff=backoff
-    )
-    try:
-        if response.status_code in (200, 202, 206):
-            return response.status_code
-        raise classify_refusal(response, offline=True)
-    finally:
-        response.close()
 
 
 class ProductDownload:
@@ -141,10 +55,13 @@ class ProductDownload:
 
     Parameters
     ----------
-    api : SentinelAPI
-        Provides the session, timeout, progress bars and URLs.
+    connection : Connection
+        The session, timeout, back-off and progress bars.
+    backend : Backend
+        The server's protocol: the product's URL, how an offline product is asked for, how a
+        refusal is read.
     info : dict
-        The product's OData info (``get_product_odata``).
+        The product's info (:meth:`Backend.product_info`).
     directory : str
         Target directory (created if missing).
     checksum : bool, optional
@@ -158,13 +75,15 @@ class ProductDownload:
 
     def __init__(
         self,
-        api: SentinelAPI,
+        connection: Connection,
+        backend: Backend,
         info: dict[str, Any],
         directory: str,
         checksum: bool = True,
         cancel: threading.Event | None = None,
     ) -> None:
-        self.api = api
+        self.connection = connection
+        self.backend = backend
         self.info = info
         self.directory = directory
         self.checksum = checksum
@@ -172,8 +91,9 @@ class ProductDownload:
         self.name = safe_name(info.get("title"), str(info["id"]))
         self.size: int | None = info.get("size")
         self.offline = not info.get("Online", True)
+        self.transferred = 0  # body bytes received by this download, over all attempts
+        self.partial: str | None = None  # the locked partial file's current path
         self._reached = 0  # the largest partial file so far: attempts must get beyond it
-        self._partial: str | None = None  # the locked partial file's current path
 
     def run(self) -> tuple[dict[str, Any], bool]:
         """Download the product, or trigger its retrieval if it is offline.
@@ -181,9 +101,9 @@ class ProductDownload:
         Returns
         -------
         tuple of (dict, bool)
-            The product info plus ``path`` (``None`` if only triggered) and
-            ``downloaded_bytes``; and whether the retrieval of an offline product from the
-            long term archive was triggered instead of a download.
+            The product info plus ``path`` (where the file is, or will be once an offline
+            product is online again) and ``downloaded_bytes``; and whether the retrieval of an
+            offline product from the long term archive was triggered instead of a download.
 
         Raises
         ------
@@ -199,12 +119,11 @@ class ProductDownload:
             The file could not be written (e.g. disk full); the partial file is kept.
         """
         os.makedirs(self.directory, exist_ok=True)
-        result = dict(self.info, path=None, downloaded_bytes=0)
         stalled = 0
         while True:
             try:
-                triggered = self._attempt(result)
-                return result, triggered
+                path, triggered = self._attempt()
+                return dict(self.info, path=path, downloaded_bytes=self.transferred), triggered
             except TransferError as error:
                 stalled = 0 if error.progressed else stalled + 1
                 if stalled >= self.max_stalled_attempts:
@@ -213,24 +132,23 @@ class ProductDownload:
 
     # -------------------------------------------------------------- files on disk
     @contextmanager
-    def _locked_partial(self) -> Iterator[tuple[BinaryIO, str]]:
+    def _locked_partial(self) -> Iterator[BinaryIO]:
         """Lock the product's partial file (an existing one, or a new ``.zip.incomplete``).
 
         An empty partial file is removed when the lock is released, whatever happened: a
         product that was skipped, triggered or refused leaves no file behind."""
         existing = product_files(self.directory, self.name, partial=True)
-        path = (
-            existing[0]
-            if existing
-            else os.path.join(self.directory, self.name + DEFAULT_EXTENSION + PARTIAL_SUFFIX)
-        )
+        path = existing[0] if existing else self._path(DEFAULT_EXTENSION) + PARTIAL_SUFFIX
         # locked_file yields only once the file it locked is the one at ``path``
         with locked_file(path, self.cancel.is_set) as handle:
-            self._partial = path
+            self.partial = path
             try:
-                yield handle, path
+                yield handle
             finally:
-                _remove_if_empty(handle, self._partial)
+                _remove_if_empty(handle, self.partial)
+
+    def _path(self, extension: str) -> str:
+        return os.path.join(self.directory, self.name + extension)
 
     def _complete_copy(self) -> str | None:
         """The path of a correct copy of the product already on disk, if any."""
@@ -244,7 +162,7 @@ class ProductDownload:
         return None
 
     def _verify_file(self, path: str) -> bool:
-        with self.api._tqdm(
+        with self.connection.progress(
             desc="MD5 checksumming " + os.path.basename(path),
             total=os.path.getsize(path),
             unit="B",
@@ -255,33 +173,31 @@ class ProductDownload:
             return checksums_match(self.info.get("md5"), md5_of_file(path, progress).hexdigest())
 
     # -------------------------------------------------------------- one attempt
-    def _attempt(self, result: dict[str, Any]) -> bool:
-        with self._locked_partial() as (handle, partial):
+    def _attempt(self) -> tuple[str, bool]:
+        """One attempt: ``(path, triggered)``."""
+        with self._locked_partial() as handle:
             complete = self._complete_copy()
             if complete is not None:
-                result["path"] = complete
-                return False
+                return complete, False
             if self.offline:
-                self._trigger_retrieval(result)
-                return True
+                return self._trigger_retrieval(), True
             offset, digest = self._usable_prefix(handle)
             self._reached = max(self._reached, offset)
             if offset == self.size:  # complete, but its download was killed before the rename
-                result["path"] = self._finish(
-                    handle, partial, partial[: -len(PARTIAL_SUFFIX)], digest, 0
-                )
-                return False
+                return self._finish(handle, self._final_of_partial(), digest), False
             response = self._request(offset)
             try:
-                if response.status_code == 202:  # went offline since its info was read
-                    result["path"] = os.path.join(self.directory, self.name + DEFAULT_EXTENSION)
-                    return True
-                final, partial = self._name_from_response(response, partial)
-                digest, written = self._receive(response, handle, partial, offset, result)
+                if self.backend.is_accepted_retrieval(response):  # went offline meanwhile
+                    return self._path(DEFAULT_EXTENSION), True
+                final = self._name_from_response(response)
+                digest = self._receive(response, handle, offset)
             finally:
                 response.close()
-            result["path"] = self._finish(handle, partial, final, digest, written)
-            return False
+            return self._finish(handle, final, digest), False
+
+    def _final_of_partial(self) -> str:
+        assert self.partial is not None
+        return self.partial[: -len(PARTIAL_SUFFIX)]
 
     def _usable_prefix(self, handle: BinaryIO) -> tuple[int, str | None]:
         """Bytes of the partial file to keep, and the MD5 of a complete one.
@@ -301,74 +217,56 @@ class ProductDownload:
         handle.truncate(0)
         return 0, None
 
-    def _trigger_retrieval(self, result: dict[str, Any]) -> None:
-        """Ask for the offline product's retrieval from the long term archive. As in
-        sentinelsat 0.13, the result's ``path`` is where the file will be once downloaded."""
-        trigger_offline_retrieval(
-            self.api.session, self._url(), self.api.timeout, self.api.retry_backoff
-        )
+    def _trigger_retrieval(self) -> str:
+        """Ask for the offline product's retrieval from the long term archive; return where
+        the file will be once it is downloaded (as sentinelsat 0.13 did)."""
+        self.backend.trigger_retrieval(self.connection, self.info)
         logger.info(
             "Accepted for retrieval: triggered the retrieval of offline product %s from the "
             "long term archive",
             self.name,
         )
-        result["path"] = os.path.join(self.directory, self.name + DEFAULT_EXTENSION)
-
-    def _url(self) -> str:
-        return self.api._odata_url(self.info["id"], "/$value")
+        return self._path(DEFAULT_EXTENSION)
 
     def _request(self, offset: int | None) -> requests.Response:
         headers = {"Range": f"bytes={offset}-"} if offset else {}
-        response = send(
-            self.api.session,
-            "GET",
-            self._url(),
-            headers=headers,
-            stream=True,
-            timeout=self.api.timeout,
-            backoff=self.api.retry_backoff,
-        )
+        url = self.backend.download_url(self.info)
+        response = self.connection.send("GET", url, headers=headers, stream=True)
         if response.status_code in (200, 202, 206):
             return response
         if response.status_code == 416 and offset:
             response.close()
             return self._request(0)
         try:
-            raise classify_refusal(response, self.offline)  # reads the error body first
+            raise self.backend.refusal(response, self.offline)  # reads the error body first
         finally:
             response.close()
 
-    def _name_from_response(self, response: requests.Response, partial: str) -> tuple[str, str]:
-        """Final and partial paths, with the extension the server gives the product."""
+    def _name_from_response(self, response: requests.Response) -> str:
+        """The final path, with the extension the server gives the product; the partial
+        file is renamed to match it."""
         server_filename = filename_from_disposition(response.headers.get("Content-Disposition"))
-        final = os.path.join(
-            self.directory, self.name + extension_for(self.info.get("title"), server_filename)
-        )
-        if partial != final + PARTIAL_SUFFIX:
-            os.replace(partial, final + PARTIAL_SUFFIX)  # the lock follows the file
-            self._partial = final + PARTIAL_SUFFIX
-        return final, final + PARTIAL_SUFFIX
+        final = self._path(extension_for(self.info.get("title"), server_filename))
+        if self.partial != final + PARTIAL_SUFFIX:
+            assert self.partial is not None
+            os.replace(self.partial, final + PARTIAL_SUFFIX)  # the lock follows the file
+            self.partial = final + PARTIAL_SUFFIX
+        return final
 
-    def _receive(
-        self,
-        response: requests.Response,
-        handle: BinaryIO,
-        partial: str,
-        offset: int,
-        result: dict[str, Any],
-    ) -> tuple[str | None, int]:
+    def _receive(self, response: requests.Response, handle: BinaryIO, offset: int) -> str | None:
         """Write the body after the kept prefix, or from the start if the server ignored
         the range (never appending a whole body). Return the MD5 of the whole file (if
-        checksumming) and the number of bytes written."""
+        checksumming)."""
         if response.status_code != 206 or _range_start(response) != offset:
             if response.status_code == 206:
                 raise TransferError("The server resumed at an unexpected offset", response)
             offset = 0
         handle.truncate(offset)
         handle.seek(offset)
+        assert self.partial is not None
         # by its current path: handle.name is the path before a rename to the server's extension
-        digest = md5_of_file(partial, limit=offset) if self.checksum else None
-        with self.api._tqdm(
+        digest = md5_of_file(self.partial, limit=offset) if self.checksum else None
+        with self.connection.progress(
             desc=self.name,
             total=self.size,
             initial=offset,
@@ -377,18 +275,23 @@ class ProductDownload:
             unit_divisor=1024,
             leave=False,
         ) as progress:
+
+            def received(count: int) -> None:
+                self.transferred += count
+                progress.update(count)
+
             limit = None if self.size is None else self.size - offset
             try:
-                written = _copy_body(response, handle, digest, progress, self.cancel, limit, result)
+                _copy_body(response, handle, digest, received, self.cancel, limit)
             except TransferError as error:
                 error.progressed = self._advanced(handle.tell())
                 raise
             except OSError as error:  # e.g. disk full
-                named = _naming_file(error, partial)
+                named = _naming_file(error, self.partial)
                 if named is error:
                     raise
                 raise named from error
-        return (digest.hexdigest() if digest is not None else None), written
+        return digest.hexdigest() if digest is not None else None
 
     def _advanced(self, size: int) -> bool:
         """Whether the partial file, now ``size`` bytes, is larger than ever before."""
@@ -397,10 +300,9 @@ class ProductDownload:
         self._reached = size
         return True
 
-    def _finish(
-        self, handle: BinaryIO, partial: str, final: str, digest: str | None, written: int
-    ) -> str:
+    def _finish(self, handle: BinaryIO, final: str, digest: str | None) -> str:
         """Check size and checksum, then give the partial file its final name."""
+        assert self.partial is not None
         handle.flush()
         os.fsync(handle.fileno())
         size = os.fstat(handle.fileno()).st_size
@@ -411,12 +313,12 @@ class ProductDownload:
             error.progressed = self._advanced(size)
             raise error
         if self.checksum and not checksums_match(self.info.get("md5"), digest or ""):
-            os.remove(partial)
+            os.remove(self.partial)
             raise InvalidChecksumError(
                 hint=f"The MD5 checksum of {self.name} ({digest}) does not match the server's "
                 f"({self.info.get('md5')}); the corrupt download was deleted."
             )
-        os.replace(partial, final)
+        os.replace(self.partial, final)
         logger.info("Downloaded %s to %s", self.name, final)
         return final
 
@@ -444,10 +346,9 @@ def _copy_body(
     response: requests.Response,
     handle: BinaryIO,
     digest: hashlib._Hash | None,
-    progress: Any,
+    received_bytes: Callable[[int], None],
     cancel: threading.Event,
     limit: int | None,
-    result: dict[str, Any],
 ) -> int:
     """Stream the body into ``handle``, never more than ``limit`` bytes; return the bytes
     written. A second thread hashes the chunks while this one receives and writes them
@@ -467,8 +368,7 @@ def _copy_body(
                 hasher.update(chunk)
             handle.write(chunk)
             received += len(chunk)
-            result["downloaded_bytes"] += len(chunk)
-            progress.update(len(chunk))
+            received_bytes(len(chunk))
             if limit is not None and received >= limit:
                 break
     except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError) as error:

@@ -9,17 +9,18 @@ from typing import TYPE_CHECKING, Any
 
 from .files import DEFAULT_EXTENSION, checksums_match, md5_of_file, product_files, safe_name
 from .log import logger
-from .query import MAX_QUERY_LENGTH, query_length
+from .sessions import Connection
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .sentinel import SentinelAPI
+    from .backends import Backend
 
 
 Info = dict[str, Any]
 
 
 def check_files(
-    api: SentinelAPI,
+    connection: Connection,
+    backend: Backend,
     paths: Iterable[str] | None = None,
     ids: Iterable[str] | None = None,
     directory: str | None = None,
@@ -31,12 +32,12 @@ def check_files(
     if ids is not None:
         if directory is None:
             raise ValueError("Checking by ids needs the directory the files are in")
-        expected = _expected_files_for_ids(api, list(ids), directory)
+        expected = _expected_files_for_ids(connection, backend, list(ids), directory)
     elif paths is not None:
-        expected = _expected_files_for_paths(api, list(paths))
+        expected = _expected_files_for_paths(connection, backend, list(paths))
     else:
         raise ValueError("Give the file paths, or the product ids and their directory")
-    corrupt = _verify(api, expected)
+    corrupt = _verify(connection, expected)
     if delete:
         for path, infos in corrupt.items():
             if infos and os.path.exists(path):
@@ -45,17 +46,21 @@ def check_files(
     return corrupt
 
 
-def _product_infos(api: SentinelAPI, ids: list[str]) -> dict[str, Info]:
-    """OData info of each product, ``api.query_concurrency`` requests at a time."""
-    with ThreadPoolExecutor(max(1, min(api.query_concurrency, len(ids)))) as pool:
-        return dict(zip(ids, pool.map(api.get_product_odata, ids)))
+def _product_infos(connection: Connection, backend: Backend, ids: list[str]) -> dict[str, Info]:
+    """The info of each product, ``connection.concurrency`` requests at a time."""
+
+    def info(product_id: str) -> Info:
+        return backend.product_info(connection, product_id)
+
+    with ThreadPoolExecutor(max(1, min(connection.concurrency, len(ids)))) as pool:
+        return dict(zip(ids, pool.map(info, ids)))
 
 
 def _expected_files_for_ids(
-    api: SentinelAPI, ids: list[str], directory: str
+    connection: Connection, backend: Backend, ids: list[str], directory: str
 ) -> dict[str, list[Info]]:
     expected: dict[str, list[Info]] = {}
-    for info in _product_infos(api, ids).values():
+    for info in _product_infos(connection, backend, ids).values():
         name = safe_name(info.get("title"), str(info["id"]))
         found = product_files(directory, name) or [
             os.path.join(directory, name + DEFAULT_EXTENSION)
@@ -70,14 +75,14 @@ def _product_name(path: str) -> str:
     return os.path.basename(path).split(".", 1)[0]
 
 
-def _expected_files_for_paths(api: SentinelAPI, paths: list[str]) -> dict[str, list[Info]]:
+def _expected_files_for_paths(
+    connection: Connection, backend: Backend, paths: list[str]
+) -> dict[str, list[Info]]:
     names = {path: _product_name(path) for path in paths}
-    ids_by_name: dict[str | None, list[str]] = {}
-    for batch in _name_batches(list(dict.fromkeys(names.values()))):
-        for product_id, attributes in api.query(raw=" OR ".join(batch)).items():
-            title = attributes.get("identifier") or attributes.get("title")
-            ids_by_name.setdefault(title, []).append(product_id)
-    infos = _product_infos(api, sorted({pid for ids in ids_by_name.values() for pid in ids}))
+    ids_by_name = backend.search_names(connection, dict.fromkeys(names.values()))
+    infos = _product_infos(
+        connection, backend, sorted({pid for ids in ids_by_name.values() for pid in ids})
+    )
     expected = {}
     for path, name in names.items():
         expected[path] = [infos[pid] for pid in ids_by_name.get(name, [])]
@@ -86,23 +91,7 @@ def _expected_files_for_paths(api: SentinelAPI, paths: list[str]) -> dict[str, l
     return expected
 
 
-def _name_batches(names: list[str]) -> Iterable[list[str]]:
-    """Group names into OR-queries short enough for the server."""
-    separator = query_length(" OR ")
-    batch: list[str] = []
-    length = 0
-    for name in names:
-        added = query_length(name) + (separator if batch else 0)
-        if batch and length + added > 0.9 * MAX_QUERY_LENGTH:
-            yield batch
-            batch, length, added = [], 0, query_length(name)
-        batch.append(name)
-        length += added
-    if batch:
-        yield batch
-
-
-def _verify(api: SentinelAPI, expected: dict[str, list[Info]]) -> dict[str, list[Info]]:
+def _verify(connection: Connection, expected: dict[str, list[Info]]) -> dict[str, list[Info]]:
     """Map each file that is missing, unknown or does not match any of its products to those
     products."""
     corrupt: dict[str, list[Info]] = {}
@@ -124,20 +113,20 @@ def _verify(api: SentinelAPI, expected: dict[str, list[Info]]) -> dict[str, list
                 len(infos),
                 path,
             )
-    digests = _hash_files(api, list(to_hash))
+    digests = _hash_files(connection, list(to_hash))
     for path, infos in to_hash.items():
         if not any(checksums_match(info.get("md5"), digests[path]) for info in infos):
             corrupt[path] = expected[path]
     return corrupt
 
 
-def _hash_files(api: SentinelAPI, paths: list[str]) -> dict[str, str]:
+def _hash_files(connection: Connection, paths: list[str]) -> dict[str, str]:
     """MD5 of every file, several files at a time (hashlib and file reads release the GIL)."""
     if not paths:
         return {}
     total = sum(os.path.getsize(path) for path in paths)
     workers = max(1, min(len(paths), os.cpu_count() or 1))
-    with api._tqdm(
+    with connection.progress(
         desc="MD5 checksumming", total=total, unit="B", unit_scale=True, unit_divisor=1024
     ) as progress:
         with ThreadPoolExecutor(workers, thread_name_prefix="sentinelsat-md5") as pool:

@@ -23,7 +23,7 @@ from typing import Any
 
 import requests
 
-from .download import LTA_REFUSALS, trigger_offline_retrieval
+from .backends.dhus import LTA_REFUSALS, search_url, trigger_offline_retrieval
 from .exceptions import SentinelAPILTAError, ServerLimitError
 from .parsing import (
     gml_to_wkt,
@@ -34,7 +34,7 @@ from .parsing import (
     parse_opensearch_response,
 )
 from .query import format_order_by
-from .sessions import check_response, decode_json, send
+from .sessions import Connection, check_response, decode_json, send
 
 #: Names searched for with one query by :meth:`Legacy013._query_names`, as in 0.13.
 NAMES_PER_QUERY = 40
@@ -68,6 +68,9 @@ class Legacy013:
 
     _last_query: str | None = None
     _last_response: requests.Response | None = None
+
+    def _connection(self) -> Connection:  # pragma: no cover - SentinelAPI's
+        raise NotImplementedError
 
     def _remember_search(self, query: str, response: requests.Response) -> None:
         self._last_query = query
@@ -111,8 +114,7 @@ class Legacy013:
         ``&orderby=<order_by>`` (already in the server's syntax, see :func:`_format_order_by`)."""
         _deprecated("SentinelAPI._format_url()", "SentinelAPI.query()")
         rows = min(self.page_size if limit is None else limit, self.page_size)
-        url = f"{self.api_url}search?format=json&rows={rows}&start={offset}"
-        return url + f"&orderby={order_by}" if order_by else url
+        return search_url(self.api_url, rows, offset, order_by)
 
     def _load_query(
         self, query: str, order_by: str | None = None, limit: int | None = None, offset: int = 0
@@ -199,7 +201,7 @@ class Legacy013:
         """
         _deprecated("SentinelAPI._trigger_offline_retrieval()", "SentinelAPI.download()")
         try:
-            return trigger_offline_retrieval(self.session, url, self.timeout)
+            return trigger_offline_retrieval(self._connection(), url)
         except ServerLimitError as error:  # 0.13 reported every 403 as the quota
             raise SentinelAPILTAError(LTA_REFUSALS[403], error.response, error.msg or "") from None
 

@@ -1,28 +1,29 @@
 """`SentinelAPI`: the façade users work with.
 
-It holds the connection settings and delegates the work to the query language
-(:mod:`sentinelsat.query`), the response parsers (:mod:`sentinelsat.parsing`), the HTTP
-plumbing (:mod:`sentinelsat.sessions`), the download engine (:mod:`sentinelsat.download`)
-and the conversions (:mod:`sentinelsat.conversions`).
+It holds the settings of a client and delegates: the protocol of the server to a backend
+(:mod:`sentinelsat.backends`, picked from the URL), downloads to the engine
+(:mod:`sentinelsat.download`, :mod:`sentinelsat.bulk`), file checks to
+:mod:`sentinelsat.integrity`, conversions to :mod:`sentinelsat.conversions`. Each call hands
+the engines a :class:`~sentinelsat.sessions.Connection` made of the current settings.
 """
 
 from __future__ import annotations
 
-import time
 from collections import OrderedDict
 from collections.abc import Iterable
 from typing import Any, Union
-from urllib.parse import quote
 
-from . import __version__, conversions, search
+import requests
+
+from . import __version__, conversions
 from . import query as query_language
+from .backends import Backend, Criteria, select_backend
+from .backends.dhus import DEFAULT_URL
 from .bulk import Batch, unique_ids
-from .download import ProductDownload
 from .exceptions import (  # noqa: F401 - also importable from here, as in 0.13
     InvalidChecksumError,
     SentinelAPIError,
     SentinelAPILTAError,
-    ServerLimitError,
 )
 from .geo import geojson_to_wkt, read_geojson  # noqa: F401 - importable from here, as in 0.13
 from .integrity import check_files
@@ -36,17 +37,15 @@ from .legacy import (  # noqa: F401 - the 0.13 internals of this module
     _parse_odata_timestamp,
     _parse_opensearch_response,
 )
-from .log import logger
-from .parsing import parse_odata_response
 from .query import format_query_date  # noqa: F401 - importable from here, as in 0.13
-from .sessions import create_session, decode_json, default_retry, send
+from .sessions import Connection, default_retry
 
 Timeout = Union[None, float, tuple[float, float]]
 
 
 class SentinelAPI(Legacy013):
-    """Search, inspect and download products of a DHuS server (e.g. the Copernicus Open
-    Access Hub or one of its mirrors).
+    """Search, inspect and download Sentinel products of a DHuS server (a mirror of the former
+    Copernicus Open Access Hub) or of the Copernicus Data Space Ecosystem.
 
     Parameters
     ----------
@@ -55,17 +54,29 @@ class SentinelAPI(Legacy013):
     password : str or None
         Password; ``None`` to take the credentials from ``~/.netrc``.
     api_url : str, optional
-        URL of the DHuS API, ``'https://scihub.copernicus.eu/apihub/'`` by default.
+        URL of the API, ``'https://scihub.copernicus.eu/apihub/'`` by default. The backend
+        is chosen from it (see ``backend``).
     show_progressbars : bool, optional
         Show progress bars on long queries, downloads and checksumming. ``True`` by default.
     timeout : float or (float, float), optional
         Seconds to wait for the server (connect, read) on every request, streamed download
         bodies included. ``None`` (the default) waits forever.
+    backend : str or Backend, optional
+        The server's protocol: ``"dhus"`` or ``"cdse"``, or a
+        :class:`~sentinelsat.backends.Backend`. By default it follows from ``api_url``:
+        ``"cdse"`` for the Copernicus Data Space Ecosystem's catalogue URL (and any URL that
+        ends in ``/odata/v1/``), ``"dhus"`` otherwise.
+    session : requests.Session, optional
+        The session to send every request with, e.g. one with a test transport mounted;
+        its credentials and User-Agent are set. A new one by default.
 
     Attributes
     ----------
     session : requests.Session
-        The session used for every request (basic auth, ``sentinelsat/<version>`` User-Agent).
+        The session used for every request (credentials, ``sentinelsat/<version>``
+        User-Agent).
+    backend : Backend
+        The protocol of the server.
     api_url : str
         The API URL, always ending with ``/``.
     page_size : int
@@ -87,20 +98,32 @@ class SentinelAPI(Legacy013):
         self,
         user: str | None,
         password: str | None,
-        api_url: str = "https://scihub.copernicus.eu/apihub/",
+        api_url: str = DEFAULT_URL,
         show_progressbars: bool = True,
         timeout: Timeout = None,
+        *,
+        backend: str | Backend | None = None,
+        session: requests.Session | None = None,
     ) -> None:
         self.user = user
         self.api_url = api_url if api_url.endswith("/") else api_url + "/"
+        self.backend = select_backend(self.api_url, backend)
+        if type(self).page_size == SentinelAPI.page_size:
+            self.page_size = self.backend.page_size
         self.user_agent = "sentinelsat/" + __version__
-        self.session = create_session(
-            user, password, self.user_agent, self.api_url, default_retry(self.retry_backoff)
+        self.session = self.backend.create_session(
+            user, password, self.user_agent, default_retry(self.retry_backoff), session
         )
         self.show_progressbars = show_progressbars
         self.timeout = timeout
         self._last_query: str | None = None
         self._last_response: Any = None
+
+    def _connection(self) -> Connection:
+        """The settings of this client as they are now, for the engines."""
+        return Connection(
+            self.session, self.timeout, self.retry_backoff, self._tqdm, self.query_concurrency
+        )
 
     def __repr__(self) -> str:
         return f"SentinelAPI(user={self.user!r}, api_url={self.api_url!r})"
@@ -176,8 +199,10 @@ class SentinelAPI(Legacy013):
         SentinelAPIError
             If the server rejects the query or cannot be reached.
         """
-        query = self.format_query(area, date, raw, area_relation, **keywords)
-        return search.load_query(self, query, order_by, limit, offset, self._remember_search)
+        criteria = Criteria(area, date, raw, area_relation, keywords)
+        return self.backend.search(
+            self._connection(), criteria, order_by, limit, offset, self._remember_search
+        )
 
     def count(
         self,
@@ -200,14 +225,10 @@ class SentinelAPI(Legacy013):
         int
             The number of matching products on the server.
         """
-        query = self.format_query(area, date, raw, area_relation, **keywords)
-        return search.count(self, query, self._remember_search)
+        criteria = Criteria(area, date, raw, area_relation, keywords)
+        return self.backend.count(self._connection(), criteria, self._remember_search)
 
     # ------------------------------------------------------------------ OData
-    def _odata_url(self, product_id: str, suffix: str = "") -> str:
-        key = quote(str(product_id).replace("'", "''"), safe="'")
-        return f"{self.api_url}odata/v1/Products('{key}'){suffix}"
-
     def get_product_odata(self, id: str, full: bool = False) -> dict[str, Any]:
         """Get a product's description from the OData API.
 
@@ -234,15 +255,7 @@ class SentinelAPI(Legacy013):
         SentinelAPIError
             The server failed or could not be reached.
         """
-        suffix = "?$format=json" + ("&$expand=Attributes" if full else "")
-        response = send(
-            self.session,
-            "GET",
-            self._odata_url(id, suffix),
-            timeout=self.timeout,
-            backoff=self.retry_backoff,
-        )
-        return parse_odata_response(decode_json(response), full=full)
+        return self.backend.product_info(self._connection(), id, full)
 
     # ------------------------------------------------------------------ downloads
     def download(self, id: str, directory_path: str = ".", checksum: bool = True) -> dict[str, Any]:
@@ -284,19 +297,8 @@ class SentinelAPI(Legacy013):
         OSError
             The file could not be written (e.g. the disk is full); the partial file is kept.
         """
-        info = self.get_product_odata(id)
-        attempt = 1
-        while True:
-            try:
-                return ProductDownload(self, info, directory_path, checksum).run()[0]
-            except ServerLimitError:
-                if attempt == 5:
-                    raise
-                logger.info(
-                    "The server's download limit is reached; retrying %s", info.get("title")
-                )
-                time.sleep(max(1.0, self.retry_backoff * 2**attempt))
-                attempt += 1
+        batch = Batch(self._connection(), self.backend, directory_path, 1, checksum, 1)
+        return batch.download_one(id)
 
     def download_all(
         self,
@@ -347,7 +349,15 @@ class SentinelAPI(Legacy013):
             A file could not be written (e.g. the disk is full).
         """
         ids = unique_ids(products)
-        return Batch(self, directory_path, max_attempts, checksum, n_concurrent_dl).run(ids)
+        batch = Batch(
+            self._connection(),
+            self.backend,
+            directory_path,
+            max_attempts,
+            checksum,
+            n_concurrent_dl,
+        )
+        return batch.run(ids)
 
     def check_files(
         self,
@@ -378,7 +388,7 @@ class SentinelAPI(Legacy013):
             warning is logged). A file whose name no server product has is reported with
             an empty list and never deleted.
         """
-        return check_files(self, paths, ids, directory, delete)
+        return check_files(self._connection(), self.backend, paths, ids, directory, delete)
 
     # ------------------------------------------------------------------ conversions
     to_geojson = staticmethod(conversions.to_geojson)

@@ -22,6 +22,7 @@ import re
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any, Callable, ClassVar
 from urllib.parse import urlsplit
@@ -287,6 +288,47 @@ def create_session(
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session
+
+
+# ---------------------------------------------------------------------- the connection
+def _no_progress(**kwargs: Any) -> Any:
+    from tqdm.auto import tqdm
+
+    return tqdm(disable=True, **kwargs)
+
+
+@dataclass(frozen=True)
+class Connection:
+    """What the engines need to talk to a server: the session and the settings of a request.
+
+    The façade (:class:`~sentinelsat.SentinelAPI`) makes one from its current attributes for
+    every call, so that changing ``api.timeout`` or overriding ``api._tqdm`` takes effect.
+
+    Attributes
+    ----------
+    session : requests.Session
+    timeout : float or tuple or None
+        Passed to every request.
+    backoff : float
+        Base of the exponential wait between retries, in seconds.
+    progress : callable
+        Makes a progress bar: ``progress(desc=..., total=..., unit=...)`` returns a
+        tqdm-like context manager.
+    concurrency : int
+        Metadata and search requests in flight at the same time.
+    """
+
+    session: requests.Session
+    timeout: Any = None
+    backoff: float = 0.5
+    progress: Callable[..., Any] = _no_progress
+    concurrency: int = 4
+
+    def send(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        """:func:`send` with this connection's session, timeout and back-off."""
+        kwargs.setdefault("timeout", self.timeout)
+        kwargs.setdefault("backoff", self.backoff)
+        return send(self.session, method, url, **kwargs)
 
 
 # ---------------------------------------------------------------------- sending

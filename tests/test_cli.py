@@ -37,6 +37,7 @@ from sentinelsat import (
     geojson_to_wkt,
     read_geojson,
 )
+from sentinelsat.backends.dhus import DHuSBackend
 from sentinelsat.scripts import cli as cli_module
 from sentinelsat.scripts.cli import cli, main
 
@@ -1002,13 +1003,13 @@ OFFLINE = "0cbef871-b908-4410-a197-af0888ad048c"  # in a 2023 recording, retriev
 
 def corrupt_checksums(monkeypatch, ids):
     """Make the server's MD5 of these products wrong, so that their downloads fail."""
-    real = SentinelAPI.get_product_odata
+    real = DHuSBackend.product_info
 
-    def get_product_odata(self, product_id, full=False):
-        info = real(self, product_id, full)
+    def product_info(self, connection, product_id, full=False):
+        info = real(self, connection, product_id, full)
         return dict(info, md5="0" * 32) if product_id in ids else info
 
-    monkeypatch.setattr(SentinelAPI, "get_product_odata", get_product_odata)
+    monkeypatch.setattr(DHuSBackend, "product_info", product_info)
 
 
 def test_download_by_uuid_writes_the_files(runner, tmp_path):

@@ -6,7 +6,8 @@ import os
 import pytest
 from conftest import binary_body, recordings, replay_api
 
-from sentinelsat import InvalidChecksumError, InvalidKeyError, SentinelAPI, SentinelAPIError
+from sentinelsat import InvalidChecksumError, InvalidKeyError, SentinelAPIError
+from sentinelsat.backends.dhus import DHuSBackend
 
 # three real products of the 2018 recordings, their files in the hub's package data
 PRODUCTS = {
@@ -139,12 +140,12 @@ def test_complete_incomplete_file_is_just_renamed(api, sent, tmp_path):
 
 
 def test_checksum_mismatch(api, tmp_path, monkeypatch):
-    real = SentinelAPI.get_product_odata
+    real = DHuSBackend.product_info
 
-    def wrong_md5(self, product_id, full=False):
-        return dict(real(self, product_id, full), md5="0" * 32)
+    def wrong_md5(self, connection, product_id, full=False):
+        return dict(real(self, connection, product_id, full), md5="0" * 32)
 
-    monkeypatch.setattr(SentinelAPI, "get_product_odata", wrong_md5)
+    monkeypatch.setattr(DHuSBackend, "product_info", wrong_md5)
     with recordings.use_cassette(
         "dhus-2018/test_download_single.yaml", allow_playback_repeats=True
     ):
@@ -267,16 +268,17 @@ def test_check_files_arguments(api, kwargs):
         api.check_files(**kwargs)
 
 
-def test_check_files_splits_many_names_into_short_queries():
-    from sentinelsat.integrity import _name_batches
+def test_check_files_searches_40_names_per_query_as_0_13():
+    from sentinelsat.backends.dhus import name_batches
     from sentinelsat.query import check_query_length
 
     names = [f"S2A_MSIL1C_20170205T105221_N0204_R051_T31TCF_{i:015d}" for i in range(300)]
-    batches = list(_name_batches(names))
-    assert len(batches) > 1
+    batches = list(name_batches(names))
+    assert [len(batch) for batch in batches] == [40] * 7 + [20]
     assert [name for batch in batches for name in batch] == names
     assert all(check_query_length(" OR ".join(batch)) <= 0.9 for batch in batches)
-    # each batch is full: one more name would have crossed the bound
-    assert all(
-        check_query_length(" OR ".join(a + b[:1])) > 0.9 for a, b in zip(batches, batches[1:])
-    )
+    # names long enough to exceed the server's limit in forties are split further
+    long_names = ["x" * 200 + str(i) for i in range(40)]
+    split = list(name_batches(long_names))
+    assert len(split) > 1 and [n for batch in split for n in batch] == long_names
+    assert all(check_query_length(" OR ".join(batch)) <= 0.9 for batch in split)

@@ -25,10 +25,9 @@ from sentinelsat import (
     geojson_to_wkt,
     read_geojson,
 )
-from sentinelsat.download import classify_refusal
+from sentinelsat.backends.dhus import classify_refusal, parse_page
 from sentinelsat.files import PARTIAL_SUFFIX, extension_for, filename_from_disposition, safe_name
 from sentinelsat.parsing import parse_odata_response, parse_opensearch_response
-from sentinelsat.search import parse_page
 from sentinelsat.sessions import decode_json, server_message
 
 json_scalars = (

@@ -1,0 +1,178 @@
+"""Server backends: how one protocol is spoken.
+
+:class:`~sentinelsat.SentinelAPI` is protocol-agnostic: it turns what the user asks into calls
+of a :class:`Backend`, and the engines below it (paging, downloads, batches, integrity checks)
+work through the same interface. A backend knows its server's URLs, how a query is written and
+paged, the shapes of its answers, how it authenticates, and how it says "offline", "too many
+downloads" or "quota exceeded". Nothing outside a backend knows a URL.
+
+Backends:
+
+- ``"dhus"`` (:class:`~sentinelsat.backends.dhus.DHuSBackend`): the Data Hub Software of the
+  former Copernicus Open Access Hub and its mirrors (OpenSearch and OData v2). The default.
+- ``"cdse"``: the Copernicus Data Space Ecosystem (OData v4 and tokens), chosen for its
+  catalogue URL (``https://catalogue.dataspace.copernicus.eu/odata/v1/``, or any URL that ends
+  in ``/odata/v1/``).
+"""
+
+from __future__ import annotations
+
+import importlib
+from abc import ABC, abstractmethod
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from urllib3.util.retry import Retry
+
+from ..sessions import Connection
+
+#: Called with the query as sent and each search answer, in page order.
+SearchObserver = Callable[[str, requests.Response], None]
+
+Info = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Criteria:
+    """What a search asks for, in the terms of :meth:`sentinelsat.SentinelAPI.query`."""
+
+    area: str | None = None
+    date: Any = None
+    raw: str | None = None
+    area_relation: str = "Intersects"
+    keywords: dict[str, Any] = field(default_factory=dict)
+
+
+class Backend(ABC):
+    """The protocol of one kind of server.
+
+    Parameters
+    ----------
+    api_url : str
+        The server's API URL, ending with ``/``.
+    """
+
+    #: The name of the backend (``SentinelAPI(..., backend=name)``).
+    name: str = ""
+    #: Results per search request.
+    page_size: int = 100
+
+    def __init__(self, api_url: str) -> None:
+        self.api_url = api_url
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.api_url!r})"
+
+    # ------------------------------------------------------------------ sessions
+    @abstractmethod
+    def create_session(
+        self,
+        user: str | None,
+        password: str | None,
+        user_agent: str,
+        retry: Retry,
+        session: requests.Session | None = None,
+    ) -> requests.Session:
+        """The session of a client: its credentials (bound to this server's hosts), User-Agent
+        and transport. A given ``session`` (e.g. with a test transport) is configured instead
+        of a new one."""
+
+    # ------------------------------------------------------------------ searching
+    @abstractmethod
+    def search(
+        self,
+        connection: Connection,
+        criteria: Criteria,
+        order_by: str | None,
+        limit: int | None,
+        offset: int,
+        observe: SearchObserver | None = None,
+    ) -> OrderedDict[str, Info]:
+        """Products matching ``criteria``: id → attributes, in the server's order."""
+
+    @abstractmethod
+    def count(
+        self, connection: Connection, criteria: Criteria, observe: SearchObserver | None = None
+    ) -> int:
+        """The number of products matching ``criteria``."""
+
+    @abstractmethod
+    def search_names(self, connection: Connection, names: Iterable[str]) -> dict[str, list[str]]:
+        """The ids of the products named ``names`` (identifiers, without extension)."""
+
+    # ------------------------------------------------------------------ metadata
+    @abstractmethod
+    def product_info(self, connection: Connection, product_id: str, full: bool = False) -> Info:
+        """A product's description with sentinelsat 0.13's keys (``id``, ``title``, ``size``,
+        ``md5``, ``date``, ``footprint``, ``url``, ``Online``, ``Creation Date``, ``Ingestion
+        Date``), plus every attribute with ``full``."""
+
+    # ------------------------------------------------------------------ downloads
+    @abstractmethod
+    def download_url(self, info: Info) -> str:
+        """The URL of a product's bytes (``Range`` requests allowed)."""
+
+    @abstractmethod
+    def trigger_retrieval(self, connection: Connection, info: Info) -> None:
+        """Ask for an offline product's retrieval from the long term archive.
+
+        Raises
+        ------
+        SentinelAPILTAError
+            The server refused (quota, not accepted); or it cannot retrieve products.
+        ServerLimitError
+            The user's concurrent downloads are exhausted (retry later).
+        """
+
+    @abstractmethod
+    def refusal(self, response: requests.Response, offline: bool = False) -> Exception:
+        """The exception for a product request the server refused (its answer not read yet):
+        a ``ServerLimitError`` for "too many downloads", an ``SentinelAPILTAError`` for an
+        archive refusal, another ``SentinelAPIError`` otherwise."""
+
+    def is_accepted_retrieval(self, response: requests.Response) -> bool:
+        """Whether a download answer says the product went offline and its retrieval was
+        accepted instead (DHuS: 202)."""
+        return response.status_code == 202
+
+
+BACKENDS = {"dhus": "sentinelsat.backends.dhus:DHuSBackend"}
+
+
+def backend_class(name: str) -> type[Backend]:
+    """The backend class registered under ``name``."""
+    try:
+        module, _, cls = BACKENDS[name].partition(":")
+    except KeyError:
+        raise ValueError(
+            f"Unknown backend {name!r}: use one of {', '.join(sorted(BACKENDS))}"
+        ) from None
+    loaded: type[Backend] = getattr(importlib.import_module(module), cls)
+    return loaded
+
+
+def guess_backend(api_url: str) -> str:
+    """The name of the backend for an API URL: ``"cdse"`` for the Copernicus Data Space
+    Ecosystem's hosts and for URLs ending in ``/odata/v1/``, else ``"dhus"``."""
+    parts = urlsplit(api_url)
+    host = (parts.hostname or "").lower()
+    if "cdse" in BACKENDS and (
+        host.endswith("dataspace.copernicus.eu") or parts.path.rstrip("/").endswith("/odata/v1")
+    ):
+        return "cdse"
+    return "dhus"
+
+
+def select_backend(api_url: str, backend: str | Backend | None = None) -> Backend:
+    """The backend for ``api_url``: ``backend`` itself, the one of that name, or the one the URL
+    calls for (:func:`guess_backend`)."""
+    if isinstance(backend, Backend):
+        return backend
+    return backend_class(backend or guess_backend(api_url))(api_url)
+
+
+__all__ = ["BACKENDS", "Backend", "Criteria", "SearchObserver", "guess_backend", "select_backend"]

@@ -1,0 +1,292 @@
+"""The DHuS backend: the Data Hub Software of the former Copernicus Open Access Hub and of its
+mirrors.
+
+- Searches: ``POST <api_url>search?format=json&rows=<rows>&start=<start>[&orderby=...]`` with
+  the Solr query in a form body ``q=...``, 100 rows per page (the wire format of the 2018
+  recordings); the answer is an OpenSearch JSON feed.
+- Metadata: OData v2, ``<api_url>odata/v1/Products('<id>')?$format=json[&$expand=Attributes]``.
+- Downloads: ``.../Products('<id>')/$value`` with HTTP basic authentication and ``Range``.
+- The long term archive: a plain ``GET`` of an offline product's ``$value`` asks for it (202
+  Accepted); 403 means the user's quota, 500 and 503 a refusal; 403 with "concurrent flows"
+  means the user's concurrent downloads are exhausted.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterable
+from urllib.parse import quote
+
+import requests
+from urllib3.util.retry import Retry
+
+from .. import query as solr
+from ..exceptions import SentinelAPIError, SentinelAPILTAError, ServerError, ServerLimitError
+from ..parsing import parse_odata_response, parse_opensearch_response
+from ..search import Page, load_pages
+from ..sessions import (
+    Connection,
+    OriginAuth,
+    TransportAdapter,
+    check_response,
+    decode_json,
+    server_message,
+)
+from . import Backend, Criteria, Info, SearchObserver
+
+#: sentinelsat 0.13's default server (the former Copernicus Open Access Hub).
+DEFAULT_URL = "https://scihub.copernicus.eu/apihub/"
+
+#: Names searched for with one query (as sentinelsat 0.13 did), fewer if they are long.
+NAMES_PER_QUERY = 40
+
+#: sentinelsat 0.13's messages for a refused retrieval from the long term archive, by status.
+LTA_REFUSALS = {
+    403: "Requests for retrieval from LTA exceed user quota",
+    500: "Trying to download an offline product",
+    503: "Request for retrieval from LTA not accepted",
+}
+
+_FORM = {"Content-Type": "application/x-www-form-urlencoded; charset=UTF-8"}
+
+
+def search_url(api_url: str, rows: int, start: int, orderby: str | None = None) -> str:
+    """The URL of one search request: ``<api_url>search?format=json&rows=<rows>&start=<start>``
+    and ``&orderby=<orderby>`` in the server's syntax (``'beginposition desc'``)."""
+    url = f"{api_url}search?format=json&rows={rows}&start={start}"
+    return f"{url}&orderby={orderby}" if orderby else url
+
+
+def odata_url(api_url: str, product_id: str, suffix: str = "") -> str:
+    """``<api_url>odata/v1/Products('<id>')<suffix>``, the id quoted as OData wants it."""
+    key = quote(str(product_id).replace("'", "''"), safe="'")
+    return f"{api_url}odata/v1/Products('{key}'){suffix}"
+
+
+def query_length_hint(query: str) -> str:
+    """A diagnosis to add to a failure when the query is longer than the server accepts."""
+    ratio = solr.check_query_length(query)
+    if ratio <= 1:
+        return ""
+    return (
+        f"The query is probably too long: its effective length is {ratio:.0%} of the server's "
+        f"limit of {solr.MAX_QUERY_LENGTH} characters (simplify the area of interest, e.g. "
+        "fewer decimals or vertices)."
+    )
+
+
+def request_page(
+    connection: Connection, api_url: str, query: str, orderby: str | None, rows: int, start: int
+) -> requests.Response:
+    """Send one search request and read its answer."""
+    return connection.send(
+        "POST", search_url(api_url, rows, start, orderby), data={"q": query}, headers=_FORM
+    )
+
+
+def parse_page(query: str, response: requests.Response) -> tuple[int, Page]:
+    """Decode one search answer into the total and the page's products.
+
+    Raises
+    ------
+    SentinelAPIError
+        With the response, the server's message and a hint if the query is probably too long.
+    """
+
+    def hint() -> str:
+        return query_length_hint(query)
+
+    try:
+        return parse_opensearch_response(decode_json(response, hint))
+    except SentinelAPIError as error:
+        if error.response is None:
+            error.response = response
+            error.hint = "\n".join(text for text in (error.hint, hint()) if text)
+        raise
+
+
+def classify_refusal(response: requests.Response, offline: bool = False) -> SentinelAPIError:
+    """The exception for a refused product request.
+
+    Parameters
+    ----------
+    response : requests.Response
+        The server's answer (403, 500, 503...).
+    offline : bool, optional
+        Whether the product is offline, i.e. the request asked for its retrieval from the
+        long term archive.
+
+    Returns
+    -------
+    SentinelAPIError
+        A :class:`ServerLimitError` for a 403 naming the user's concurrent flows (retry
+        later); a :class:`SentinelAPILTAError` for a refusal (403, 500, 503) of an offline
+        product (``msg`` in sentinelsat 0.13's words, the server's in ``hint``) and for a 403
+        about the retrieval quota; otherwise the error :func:`check_response` gives.
+    """
+    message = server_message(response)
+    lowered = message.lower()
+    status = response.status_code
+    if status == 403 and "concurrent flows" in lowered:
+        return ServerLimitError(message, response)
+    if offline and status in LTA_REFUSALS:
+        return SentinelAPILTAError(LTA_REFUSALS[status], response, hint=message)
+    if status == 403 and "quota" in lowered:
+        return SentinelAPILTAError(message, response)
+    try:
+        check_response(response)
+    except SentinelAPIError as error:
+        return error
+    return ServerError(message, response)
+
+
+def trigger_offline_retrieval(connection: Connection, url: str) -> int:
+    """Ask for an offline product, the way DHuS clients of 2018 did: a plain GET of its
+    ``$value`` URL, closed without reading the body.
+
+    Returns
+    -------
+    int
+        The HTTP status: 202 when the retrieval was accepted, 200 or 206 if the product was
+        online after all.
+
+    Raises
+    ------
+    SentinelAPILTAError
+        The server refused the retrieval (403 quota, 500, 503).
+    ServerLimitError
+        The user's concurrent downloads are exhausted (403 "concurrent flows").
+    """
+    response = connection.send("GET", url, stream=True, retry_statuses=())
+    try:
+        if response.status_code in (200, 202, 206):
+            return response.status_code
+        raise classify_refusal(response, offline=True)
+    finally:
+        response.close()
+
+
+class DHuSBackend(Backend):
+    """The DHuS protocol (see the module documentation)."""
+
+    name = "dhus"
+    page_size = 100
+
+    def create_session(
+        self,
+        user: str | None,
+        password: str | None,
+        user_agent: str,
+        retry: Retry,
+        session: requests.Session | None = None,
+    ) -> requests.Session:
+        if session is None:
+            from ..sessions import Session
+
+            session = Session()
+            adapter = TransportAdapter(max_retries=retry, pool_maxsize=16)
+            session.mount("http://", adapter)
+            session.mount("https://", adapter)
+        session.auth = OriginAuth(self.api_url, user, password)
+        session.headers["User-Agent"] = user_agent
+        return session
+
+    # ------------------------------------------------------------------ searching
+    def solr_query(self, criteria: Criteria) -> str:
+        """The query string of ``criteria``."""
+        return solr.format_query(
+            criteria.area, criteria.date, criteria.raw, criteria.area_relation, **criteria.keywords
+        )
+
+    def search(
+        self,
+        connection: Connection,
+        criteria: Criteria,
+        order_by: str | None,
+        limit: int | None,
+        offset: int,
+        observe: SearchObserver | None = None,
+        page_size: int | None = None,
+    ) -> OrderedDict[str, Info]:
+        query = self.solr_query(criteria)
+        return self.search_query(connection, query, order_by, limit, offset, observe, page_size)
+
+    def search_query(
+        self,
+        connection: Connection,
+        query: str,
+        order_by: str | None,
+        limit: int | None,
+        offset: int,
+        observe: SearchObserver | None = None,
+        page_size: int | None = None,
+    ) -> OrderedDict[str, Info]:
+        """Run a query string (see :meth:`search`)."""
+        orderby = solr.format_order_by(order_by) if order_by else None
+
+        def fetch(start: int, rows: int) -> requests.Response:
+            return request_page(connection, self.api_url, query, orderby, rows, start)
+
+        def parse(response: requests.Response) -> tuple[int, Page]:
+            if observe is not None:
+                observe(query, response)
+            return parse_page(query, response)
+
+        size = page_size or self.page_size
+        return load_pages(connection, fetch, parse, size, limit, offset)[1]
+
+    def count(
+        self, connection: Connection, criteria: Criteria, observe: SearchObserver | None = None
+    ) -> int:
+        query = self.solr_query(criteria)
+        response = request_page(connection, self.api_url, query, None, 0, 0)
+        if observe is not None:
+            observe(query, response)
+        return parse_page(query, response)[0]
+
+    def search_names(self, connection: Connection, names: Iterable[str]) -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {}
+        for batch in name_batches(list(names)):
+            for product_id, attributes in self.search_query(
+                connection, " OR ".join(batch), None, None, 0
+            ).items():
+                title = attributes.get("identifier") or attributes.get("title")
+                found.setdefault(str(title), []).append(product_id)
+        return found
+
+    # ------------------------------------------------------------------ metadata
+    def product_info(self, connection: Connection, product_id: str, full: bool = False) -> Info:
+        suffix = "?$format=json" + ("&$expand=Attributes" if full else "")
+        response = connection.send("GET", odata_url(self.api_url, product_id, suffix))
+        return parse_odata_response(decode_json(response), full=full)
+
+    # ------------------------------------------------------------------ downloads
+    def download_url(self, info: Info) -> str:
+        return odata_url(self.api_url, info["id"], "/$value")
+
+    def trigger_retrieval(self, connection: Connection, info: Info) -> None:
+        trigger_offline_retrieval(connection, self.download_url(info))
+
+    def refusal(self, response: requests.Response, offline: bool = False) -> Exception:
+        return classify_refusal(response, offline)
+
+
+def name_batches(names: list[str]) -> Iterable[list[str]]:
+    """Groups of :data:`NAMES_PER_QUERY` names for OR-queries, split further if a group would
+    be longer than the server accepts (product names never are)."""
+    separator = solr.query_length(" OR ")
+    for start in range(0, len(names), NAMES_PER_QUERY):
+        batch: list[str] = []
+        length = 0
+        for name in names[start : start + NAMES_PER_QUERY]:
+            added = solr.query_length(name) + (separator if batch else 0)
+            if batch and length + added > 0.9 * solr.MAX_QUERY_LENGTH:
+                yield batch
+                batch, length, added = [], 0, solr.query_length(name)
+            batch.append(name)
+            length += added
+        if batch:
+            yield batch
+
+
+__all__ = ["DEFAULT_URL", "DHuSBackend", "odata_url", "search_url"]
