@@ -62,10 +62,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 def __getattr__(name: str) -> Any:
     # the local CDSE renders footprints with shapely: imported when first asked for
+    # (sentinelsat.testing.cdse checks that shapely is there)
     if name in ("CDSEFaults", "LocalCDSE"):
-        from .extras import require_shapely
-
-        require_shapely("The local CDSE (sentinelsat.testing.LocalCDSE)")
         from . import cdse
 
         return getattr(cdse, name)
