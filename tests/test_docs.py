@@ -26,10 +26,13 @@ into the working directory, or into the home directory for ``~/`` names. The fil
 ``index.rst`` (the area of interest ``map.geojson``) are written for every page.
 
 Hubs: ``sentinelsat-hub serve --port PORT ...`` commands declare the hubs of the
-documentation (they are not run in place). A page that mentions ``http://127.0.0.1:PORT/``
-gets a hub built from that command line, on a free port, and every mention of the URL in
-its examples is replaced with the hub's real URL. The working directory is a fresh temporary
-directory and ``HOME`` a fresh one beside it.
+documentation (they are not run in place), and ``sentinelsat-hub serve --cdse
+--catalogue-port P1 --identity-port P2 --download-port P3 ...`` the local CDSEs. A page that
+mentions ``http://127.0.0.1:PORT/`` gets a hub (or CDSE) built from that command line, on
+free ports, and every mention of one of its URLs in the examples is replaced with the real
+one. In ``sentinelsat-hub run ... -- COMMAND``, ``python`` and ``sentinelsat`` run with the
+interpreter of the tests. The working directory is a fresh temporary directory and ``HOME``
+a fresh one beside it.
 """
 
 from __future__ import annotations
@@ -56,7 +59,7 @@ from click.testing import CliRunner
 from sentinelsat import SentinelAPI
 from sentinelsat.scripts.cli import cli
 from sentinelsat.testing import LocalHub
-from sentinelsat.testing.cli import hub_from_options, serve
+from sentinelsat.testing.cli import PORT_OPTIONS, hub_from_options, serve, server_from_options
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -171,7 +174,8 @@ def all_blocks() -> list[Block]:
 
 # ---------------------------------------------------------------------- hubs of the docs
 def serve_declarations() -> dict[int, tuple[Block, list[str]]]:
-    """Port → (block, arguments of ``sentinelsat-hub serve``) for every serve command."""
+    """Port → (block, arguments of ``sentinelsat-hub serve``) for every serve command; the
+    three ports of a CDSE are three keys of the same declaration."""
     declared: dict[int, tuple[Block, list[str]]] = {}
     for block in all_blocks():
         if block.language != "console":
@@ -180,12 +184,13 @@ def serve_declarations() -> dict[int, tuple[Block, list[str]]]:
             if command.words[:2] != ["sentinelsat-hub", "serve"]:
                 continue
             arguments = command.words[2:]
-            port = serve_options(arguments)["port"]
-            assert port, f"{block.where}: a hub of the docs needs a fixed --port"
-            assert port not in declared, (
-                f"{block.where}: port {port} is already used by {declared[port][0].where}"
-            )
-            declared[port] = (block, arguments)
+            ports = documented_ports(serve_options(arguments))
+            assert all(ports), f"{block.where}: a hub of the docs needs fixed ports"
+            for port in ports:
+                assert port not in declared, (
+                    f"{block.where}: port {port} is already used by {declared[port][0].where}"
+                )
+                declared[port] = (block, arguments)
     return declared
 
 
@@ -195,21 +200,46 @@ def serve_options(arguments: list[str]) -> dict:
         return dict(context.params)
 
 
+def port_names(options: dict) -> tuple[str, ...]:
+    """The names of the port options of the server that ``options`` describe."""
+    return PORT_OPTIONS["cdse" if options.get("cdse") else "hub"]
+
+
+def documented_ports(options: dict) -> list[int]:
+    """The ports of a documented server: the hub's, or the CDSE catalogue's, identity
+    server's and download host's."""
+    return [options[name] for name in port_names(options)]
+
+
+def on_free_ports(options: dict) -> dict:
+    return dict(options, **dict.fromkeys(port_names(options), 0))
+
+
+def real_ports(server) -> list[int]:
+    """The ports of a running server, in the order of :func:`documented_ports`."""
+    if isinstance(server, LocalHub):
+        return [server.port]
+    return [server.ports[name] for name in ("catalogue", "identity", "download")]
+
+
 @contextlib.contextmanager
 def hubs_for(texts: list[str]) -> Iterator[dict[str, str]]:
     """Start the documented hubs whose URLs appear in ``texts``; yield doc URL → real URL."""
     declared = serve_declarations()
     ports = sorted({int(port) for text in texts for port in HUB_URL.findall(text)})
     with contextlib.ExitStack() as stack:
-        urls = {}
+        urls: dict[str, str] = {}
         for port in ports:
             assert port in declared, (
                 f"http://127.0.0.1:{port}/ is used, but no documented "
                 f"'sentinelsat-hub serve --port {port}' starts it"
             )
-            options = dict(serve_options(declared[port][1]), port=0)
-            hub = stack.enter_context(hub_from_options(options))
-            urls[f"http://127.0.0.1:{port}/"] = hub.url
+            if f"http://127.0.0.1:{port}/" in urls:
+                continue  # another port of the same CDSE
+            options = serve_options(declared[port][1])
+            server = stack.enter_context(server_from_options(on_free_ports(options)))
+            for documented, real in zip(documented_ports(options), real_ports(server)):
+                urls[f"http://127.0.0.1:{documented}/"] = f"http://127.0.0.1:{real}/"
         yield urls
 
 
@@ -306,6 +336,8 @@ class Shell:
             inner = words[separator + 1 :]
             if inner[0] == "sentinelsat":
                 inner = [sys.executable, "-m", "sentinelsat"] + inner[1:]
+            elif inner[0] == "python":
+                inner = [sys.executable] + inner[1:]
             return self.subprocess(
                 [sys.executable, "-m", "sentinelsat.testing"] + words[1 : separator + 1] + inner
             )
@@ -459,17 +491,32 @@ def test_output_matching():
 def test_every_documented_hub_starts_and_every_example_url_has_one():
     declared = serve_declarations()
     assert 8080 in declared
-    for _, arguments in declared.values():
-        with hub_from_options(dict(serve_options(arguments), port=0)) as hub:
-            assert hub.running and hub.products
+    assert any(serve_options(arguments)["cdse"] for _, arguments in declared.values())
+    for arguments in {tuple(arguments) for _, arguments in declared.values()}:
+        with server_from_options(on_free_ports(serve_options(list(arguments)))) as server:
+            assert server.running and server.products
     used = {int(port) for block in all_blocks() for port in HUB_URL.findall(block.text)}
     assert used <= set(declared)
 
 
-def test_the_serve_command_of_the_docs_prints_what_the_docs_show():
-    block, arguments = serve_declarations()[8080]
-    command = next(c for c in read_commands(block) if c.words[:2] == ["sentinelsat-hub", "serve"])
-    arguments = [("0" if word == "8080" else word) for word in arguments]
+def shown_serve_commands() -> list[tuple[Block, Command]]:
+    """The documented ``sentinelsat-hub serve`` commands that show what they print."""
+    return [
+        (block, command)
+        for block in all_blocks()
+        if block.language == "console"
+        for command in read_commands(block)
+        if command.words[:2] == ["sentinelsat-hub", "serve"] and command.expected
+    ]
+
+
+@pytest.mark.parametrize(
+    "block, command", shown_serve_commands(), ids=[b.where for b, _ in shown_serve_commands()]
+)
+def test_the_serve_commands_of_the_docs_print_what_the_docs_show(block, command):
+    options = serve_options(command.words[2:])
+    ports = {str(port) for port in documented_ports(options)}
+    arguments = [("0" if word in ports else word) for word in command.words[2:]]
     process = subprocess.Popen(
         [sys.executable, "-m", "sentinelsat.testing", "serve"] + arguments,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=subprocess_env({}),
@@ -483,14 +530,27 @@ def test_the_serve_command_of_the_docs_prints_what_the_docs_show():
         except subprocess.TimeoutExpired:  # pragma: no cover - only if the hub hangs
             process.kill()
             process.communicate()
-    url = HUB_URL.search(lines[0]).group(0)
-    expected = "\n".join(command.expected).replace("http://127.0.0.1:8080/", url)
-    assert output_matches(expected + "\n", "".join(lines)), "".join(lines)
+    printed = "".join(lines)
+    real = list(dict.fromkeys(int(port) for port in HUB_URL.findall(printed)))
+    assert len(real) == len(ports), printed
+    expected = "\n".join(command.expected)
+    for documented, port in zip(documented_ports(options), real):
+        expected = expected.replace(f"http://127.0.0.1:{documented}/", f"http://127.0.0.1:{port}/")
+    assert output_matches(expected + "\n", printed), printed
     assert process.returncode == 0
 
 
+def test_a_cdse_of_the_docs_shows_its_three_urls():
+    shown = [c for _, c in shown_serve_commands() if serve_options(c.words[2:])["cdse"]]
+    assert shown, "the docs show no 'sentinelsat-hub serve --cdse' output"
+    for command in shown:
+        text = "\n".join(command.expected)
+        for port in documented_ports(serve_options(command.words[2:])):
+            assert f"http://127.0.0.1:{port}/" in text
+
+
 # ---------------------------------------------------------------------- the CLI pages
-_HELP_OPTION = re.compile(r"^  (-[-\w]+(?:, -[-\w]+)*)")
+_HELP_OPTION = re.compile(r"^  (-[-\w]+(?:(?:, | / )-[-\w]+)*)")
 _DOC_OPTION = re.compile(r"^\.\. option:: (.+)$")
 _DOC_PROGRAM = re.compile(r"^\.\. program:: (.+)$")
 
@@ -513,14 +573,15 @@ def help_options(arguments: list[str]) -> list[frozenset]:
     for line in section.splitlines():
         match = _HELP_OPTION.match(line)
         if match:
-            options.append(frozenset(name for name in re.split(r",\s*", match.group(1))))
+            options.append(frozenset(re.split(r",\s*| / ", match.group(1))))
     return options
 
 
 def documented_options(program: str) -> list[frozenset]:
     """The option names documented with ``.. option::`` after ``.. program:: PROGRAM``."""
-    options, current = [], None
+    options = []
     for page in PAGES:
+        current = None  # as in Sphinx, a program is set for the rest of its page
         for line in page.read_text(encoding="utf-8").splitlines():
             match = _DOC_PROGRAM.match(line.strip())
             if match:
@@ -554,6 +615,9 @@ def test_the_documented_options_are_those_of_the_help(program, module):
 def test_option_parsing_of_the_help_and_the_docs(tmp_path):
     assert frozenset({"-u", "--user"}) in help_options(["sentinelsat"])
     assert frozenset({"--max-concurrent-downloads"}) in help_options(
+        ["sentinelsat.testing", "serve"]
+    )
+    assert frozenset({"--accept-ranges", "--no-accept-ranges"}) in help_options(
         ["sentinelsat.testing", "serve"]
     )
     assert frozenset({"-g", "--geometry"}) in documented_options("sentinelsat")

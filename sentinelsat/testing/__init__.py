@@ -24,7 +24,8 @@ For pytest: ``pytest_plugins = ["sentinelsat.testing.pytest_plugin"]`` gives the
 :class:`LocalCDSE` (:mod:`sentinelsat.testing.cdse`) is the same for the Copernicus Data
 Space Ecosystem: catalogue, identity and download servers on three ports, with the same
 products; ``sentinelsat.testing.cdse.pytest_plugin`` gives ``local_cdse`` and
-``make_local_cdse``.
+``make_local_cdse``, and ``sentinelsat-hub serve --cdse`` / ``run --cdse -- <command>`` serve
+it from the shell.
 
 The catalogue is deterministic for a seed and a date span (the default span is the 30 days
 up to the current hour).  Product bytes are generated on the fly: a Sentinel-1, -2 or -3
@@ -62,10 +63,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 def __getattr__(name: str) -> Any:
     # the local CDSE renders footprints with shapely: imported when first asked for
+    # (sentinelsat.testing.cdse checks that shapely is there)
     if name in ("CDSEFaults", "LocalCDSE"):
-        from .extras import require_shapely
-
-        require_shapely("The local CDSE (sentinelsat.testing.LocalCDSE)")
         from . import cdse
 
         return getattr(cdse, name)

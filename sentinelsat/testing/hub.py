@@ -230,6 +230,11 @@ class LocalHub:
         """The first user's password."""
         return self.users[self.user]
 
+    def environ(self) -> dict[str, str]:
+        """The environment of a command run against this hub: ``DHUS_URL``, ``DHUS_USER``
+        and ``DHUS_PASSWORD``."""
+        return {"DHUS_URL": self.url, "DHUS_USER": self.user, "DHUS_PASSWORD": self.password}
+
     # ------------------------------------------------------------------ catalogue
     @property
     def products(self) -> list[Product]:

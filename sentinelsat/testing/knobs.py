@@ -19,7 +19,8 @@ Field metadata besides ``help`` (all optional):
 ``metavar``
     The name of the option's value in the help.
 ``choices``
-    The allowed values (strings).
+    The allowed values (strings); for a knob whose value is a collection of strings
+    (parsed by :func:`parse_names`, for instance), the allowed items.
 ``bounds``
     ``(low, high)``, inclusive, for a number.
 ``items_option``
@@ -28,6 +29,12 @@ Field metadata besides ``help`` (all optional):
     hub's ``corrupt``.
 ``flag_help``
     The help of the field's own flag when ``items_option`` is set.
+
+A ``bool`` knob whose default is ``False`` is a switch (``--maintenance``); one whose
+default is ``True`` is a pair of switches (``--accept-ranges/--no-accept-ranges``).
+:func:`shared_knobs` lists the knobs that two classes both declare, and checks that they
+make the same option, so that one command can serve either kind of server with one option
+per shared knob (:func:`click_knob_options`).
 """
 
 from __future__ import annotations
@@ -73,6 +80,12 @@ class Knob:
         return self.value_type is bool or self.items_option is not None
 
     @property
+    def negatable(self) -> bool:
+        """Whether the option is a ``--name/--no-name`` pair: a ``bool`` knob that is on by
+        default."""
+        return self.value_type is bool and self.default is True
+
+    @property
     def items_dest(self) -> str:
         """The Python name of the ``items_option`` (``corrupt_product``)."""
         assert self.items_option is not None
@@ -81,8 +94,11 @@ class Knob:
     def convert(self, text: str) -> Any:
         """Turn an option's text into the value; ``ValueError`` if it is not valid."""
         value = self.parse(text) if self.parse is not None else _scalar_type(self)(text)
-        if self.choices is not None and value not in self.choices:
-            raise ValueError(f"{text!r} is not one of {', '.join(self.choices)}")
+        if self.choices is not None:
+            items = value if isinstance(value, (tuple, list, frozenset, set)) else [value]
+            wrong = [item for item in items if item not in self.choices]
+            if wrong:
+                raise ValueError(f"{wrong[0]!r} is not one of {', '.join(self.choices)}")
         if self.bounds is not None and not self.bounds[0] <= value <= self.bounds[1]:
             raise ValueError(f"{text} is not between {self.bounds[0]} and {self.bounds[1]}")
         return value
@@ -138,6 +154,37 @@ def knobs_of(knob_class: type) -> list[Knob]:
             )
         )
     return knobs
+
+
+def _option_shape(knob: Knob) -> tuple:
+    """What makes a knob's command-line option, besides its help texts."""
+    items_flag = knob.items_option[:2] if knob.items_option is not None else None
+    return (knob.default, knob.value_type, knob.parse, knob.metavar, knob.choices, knob.bounds,
+            items_flag)  # fmt: skip
+
+
+def shared_knobs(first: type, second: type) -> list[str]:
+    """The names of the knobs that both classes declare, in the order of ``first``.
+
+    Raises
+    ------
+    TypeError
+        If a shared knob's option would not be the same for both classes (default, type,
+        parser, metavar, choices, bounds or second option differ); only the help texts may.
+    """
+    theirs = {knob.name: knob for knob in knobs_of(second)}
+    names = []
+    for knob in knobs_of(first):
+        other = theirs.get(knob.name)
+        if other is None:
+            continue
+        if _option_shape(knob) != _option_shape(other):
+            raise TypeError(
+                f"knob {knob.name} of {first.__name__} and {second.__name__} differ: "
+                f"{_option_shape(knob)} != {_option_shape(other)}"
+            )
+        names.append(knob.name)
+    return names
 
 
 # --------------------------------------------------------------------------- Python side
@@ -227,6 +274,11 @@ class _KnobType(click.ParamType):
         names = {int: "INTEGER", float: "FLOAT"}
         self.name = knob.metavar or names.get(knob.value_type, "TEXT")  # type: ignore[arg-type]
 
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str | None:
+        if self.knob.metavar is None and self.knob.choices is not None:
+            return "[" + "|".join(self.knob.choices) + "]"
+        return None
+
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         if not isinstance(value, str):
             return value
@@ -237,13 +289,19 @@ class _KnobType(click.ParamType):
 
 
 def _click_options_of(knob: Knob) -> list[Callable[[F], F]]:
+    if knob.negatable:
+        negative = "--no-" + knob.flag[2:]
+        return [click.option(f"{knob.flag}/{negative}", knob.name, default=True,
+                             show_default=True, help=knob.help)]  # fmt: skip
     if knob.is_flag:
         options = [click.option(knob.flag, is_flag=True, help=knob.flag_help or knob.help)]
         if knob.items_option is not None:
             flag, metavar, help_text = knob.items_option
             options.append(click.option(flag, multiple=True, metavar=metavar, help=help_text))
         return options
-    show_default = knob.default is not None
+    show_default: bool | str = knob.default is not None
+    if isinstance(knob.default, tuple):
+        show_default = ",".join(map(str, knob.default)) or "none"
     return [
         click.option(
             knob.flag,
@@ -258,9 +316,18 @@ def _click_options_of(knob: Knob) -> list[Callable[[F], F]]:
 
 def click_options(knob_class: type) -> Callable[[F], F]:
     """A decorator adding one click option per knob (two for an ``items_option`` knob)."""
+    return click_knob_options(knobs_of(knob_class))
+
+
+def click_knob_options(knobs: Sequence[Knob]) -> Callable[[F], F]:
+    """A decorator adding the options of these knobs, in this order.
+
+    Use it for a selection of knobs, or for knobs whose help was changed with
+    :func:`dataclasses.replace` (a command of several kinds of servers, for instance).
+    """
 
     def decorate(function: F) -> F:
-        for knob in reversed(knobs_of(knob_class)):
+        for knob in reversed(list(knobs)):
             for option in reversed(_click_options_of(knob)):
                 function = option(function)
         return function
@@ -275,9 +342,9 @@ def _value_of(knob: Knob, read: Callable[[str], Any]) -> Any:
         items = tuple(read(knob.items_dest) or ())
         return items or knob.default
     value = read(knob.name)
-    if knob.value_type is bool:
-        return bool(value) or knob.default
-    return knob.default if value is None else value
+    if value is None:
+        return knob.default
+    return bool(value) if knob.value_type is bool else value
 
 
 def click_values(knob_class: type, options: Mapping[str, Any]) -> dict[str, Any]:
@@ -301,6 +368,11 @@ def _argparse_type(knob: Knob) -> Callable[[str], Any]:
 def add_argparse_arguments(parser: argparse.ArgumentParser, knob_class: type) -> None:
     """Add one argparse option per knob (two for an ``items_option`` knob)."""
     for knob in knobs_of(knob_class):
+        if knob.negatable:
+            parser.add_argument(
+                knob.flag, action=argparse.BooleanOptionalAction, default=None, help=knob.help
+            )
+            continue
         if knob.is_flag:
             parser.add_argument(knob.flag, action="store_true", help=knob.flag_help or knob.help)
             if knob.items_option is not None:
@@ -323,6 +395,12 @@ def argparse_values(knob_class: type, namespace: argparse.Namespace) -> dict[str
 def knob_names(knob_class: type) -> Sequence[str]:
     """The names of the knobs, in field order."""
     return [knob.name for knob in knobs_of(knob_class)]
+
+
+# --------------------------------------------------------------------------- values
+def parse_names(text: str) -> tuple[str, ...]:
+    """Parse a comma-separated list of names, ``catalogue,download``; empty text: none."""
+    return tuple(part.strip() for part in text.split(",") if part.strip())
 
 
 # --------------------------------------------------------------------------- sizes

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import inspect
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -15,11 +16,15 @@ from sentinelsat.testing import Faults, LocalHub
 from sentinelsat.testing.knobs import (
     add_argparse_arguments,
     argparse_values,
+    click_knob_options,
     click_options,
     click_values,
     document_knobs,
     knob_names,
+    knobs_of,
+    parse_names,
     parse_size,
+    shared_knobs,
     with_knob_parameters,
 )
 
@@ -132,3 +137,97 @@ def test_the_hub_keywords_are_the_faults_fields():
         assert parameters[name].default == getattr(Faults(), name)
     with pytest.raises(TypeError, match="unexpected keyword argument 'no_such_knob'"):
         LocalHub(products=1, no_such_knob=1)
+
+
+# --------------------------------------------------------------------------- on by default, lists
+@dataclass
+class Harbour:
+    """Knobs with a switch that is on by default and a list of names with choices."""
+
+    lights: bool = field(default=True, metadata={"help": "Lights on."})
+    open_gates: Collection[str] = field(
+        default=("north",),
+        metadata={"help": "Open gates.", "choices": ["north", "south", "east"],
+                  "parse": parse_names, "metavar": "GATE,..."},
+    )  # fmt: skip
+    wind: float = field(
+        default=1.5, metadata={"help": "Wind in the harbour.", "bounds": (0.0, 10.0)}
+    )
+
+
+def harbour_command():
+    @click.command()
+    @click_options(Harbour)
+    def command(**options: Any) -> None:
+        pass
+
+    return command
+
+
+def test_a_switch_on_by_default_can_be_turned_off():
+    command = harbour_command()
+    assert click_values(Harbour, command.make_context("x", []).params)["lights"] is True
+    assert (
+        click_values(Harbour, command.make_context("x", ["--no-lights"]).params)["lights"] is False
+    )
+    assert click_values(Harbour, command.make_context("x", ["--lights"]).params)["lights"] is True
+    parser = argparse.ArgumentParser()
+    add_argparse_arguments(parser, Harbour)
+    assert argparse_values(Harbour, parser.parse_args([]))["lights"] is True
+    assert argparse_values(Harbour, parser.parse_args(["--no-lights"]))["lights"] is False
+
+
+def test_a_list_of_names_is_comma_separated_and_each_name_is_checked():
+    command = harbour_command()
+    context = command.make_context("x", ["--open-gates", "south, east"])
+    assert click_values(Harbour, context.params)["open_gates"] == ("south", "east")
+    assert click_values(Harbour, command.make_context("x", []).params)["open_gates"] == ("north",)
+    assert (
+        click_values(Harbour, command.make_context("x", ["--open-gates", ""]).params)["open_gates"]
+        == ()
+    )
+    with pytest.raises(click.BadParameter, match="'west' is not one of north, south, east"):
+        command.make_context("x", ["--open-gates", "north,west"])
+    parser = argparse.ArgumentParser()
+    add_argparse_arguments(parser, Harbour)
+    assert argparse_values(Harbour, parser.parse_args(["--open-gates", "east"]))["open_gates"] == (
+        "east",
+    )
+
+
+def test_shared_knobs_are_those_of_both_classes_with_the_same_option():
+    assert shared_knobs(Weather, Harbour) == ["wind"]
+
+    @dataclass
+    class Gale:
+        wind: float = field(default=1.5, metadata={"help": "Other help.", "bounds": (0.0, 99.0)})
+
+    with pytest.raises(TypeError, match="wind"):
+        shared_knobs(Weather, Gale)
+
+
+def test_selected_knobs_with_other_help_texts_make_options():
+    chosen = [dataclasses.replace(knob, help="[x] " + knob.help) for knob in knobs_of(Weather)][:2]
+
+    @click.command()
+    @click_knob_options(chosen)
+    def command(**options: Any) -> None:
+        pass
+
+    assert [param.name for param in command.params] == ["wind", "storms"]
+    assert command.params[0].help == "[x] Wind speed."
+
+
+def test_the_cdse_keywords_are_the_cdse_knobs():
+    from sentinelsat.testing import CDSEFaults, LocalCDSE
+
+    names = knob_names(CDSEFaults)
+    parameters = inspect.signature(LocalCDSE).parameters
+    assert set(names) <= set(parameters) and "download_port" in parameters
+    for name in names:
+        assert parameters[name].default == getattr(CDSEFaults(), name)
+    assert "error_servers : Collection[str]\n    The servers that error_rate" in CDSEFaults.__doc__
+    faults = LocalCDSE(products=1, access_token_lifetime=5, error_servers=["identity"]).faults
+    assert (faults.access_token_lifetime, list(faults.error_servers)) == (5, ["identity"])
+    with pytest.raises(TypeError):
+        LocalCDSE(products=1, lta_delay=1)

@@ -125,3 +125,25 @@ def test_the_command_line_warns_without_shapely():
     )
     assert completed.returncode == 0, completed.stderr
     assert "footprint searches need shapely: pip install 'sentinelsat[hub]'" in completed.stderr
+
+
+def test_the_command_line_says_what_the_cdse_needs_without_shapely():
+    code = BLOCK_SHAPELY + textwrap.dedent(
+        """
+        import json, sys
+        from click.testing import CliRunner
+        from sentinelsat.testing.cdse import CDSEFaults
+        from sentinelsat.testing.cli import main
+
+        run = ["run", "--cdse", "--access-token-lifetime", "5", "--", sys.executable, "-c", "pass"]
+        result = CliRunner().invoke(main, run)
+        print(json.dumps({"status": result.exit_code, "output": result.output,
+                          "default_lifetime": CDSEFaults().access_token_lifetime}))
+        """
+    )
+    result = run_child(code)
+    assert result["status"] == 1 and result["default_lifetime"] == 600
+    assert result["output"] == (
+        "Error: The local CDSE (sentinelsat.testing.LocalCDSE) needs shapely, which is not "
+        "installed: pip install 'sentinelsat[hub]'\n"
+    )

@@ -24,9 +24,27 @@ the fields of :class:`CDSEFaults`::
 
 from __future__ import annotations
 
-from .emulator import LocalCDSE
-from .entries import Entry
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from .faults import CDSEFaults, knob_help
-from .filters import FilterError
 
 __all__ = ["CDSEFaults", "Entry", "FilterError", "LocalCDSE", "knob_help"]
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .emulator import LocalCDSE
+    from .entries import Entry
+    from .filters import FilterError
+
+#: The names imported on first use: their modules need shapely, the knobs do not (the
+#: command line builds its options from them).
+_NEED_SHAPELY = {"LocalCDSE": ".emulator", "Entry": ".entries", "FilterError": ".filters"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _NEED_SHAPELY:
+        from ..extras import require_shapely
+
+        require_shapely("The local CDSE (sentinelsat.testing.LocalCDSE)")
+        return getattr(importlib.import_module(_NEED_SHAPELY[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

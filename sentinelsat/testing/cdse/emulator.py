@@ -18,6 +18,7 @@ from ..catalogue import (
     validate_spec,
 )
 from ..content import corrupt_offset, flip_byte
+from ..knobs import with_knob_parameters
 from ..server import CoreHTTPServer, HTTPRequest, LoggedRequest, LogRecord
 from .catalogue_api import CatalogueApplication
 from .download_api import DownloadApplication, PeakRegulator
@@ -73,6 +74,7 @@ class LocalCDSE:
     ...     requests.get(cdse.url + "Products", params={"$top": 5}).json()
     """
 
+    @with_knob_parameters(CDSEFaults)
     def __init__(
         self,
         products: int | Sequence[Product] = 100,

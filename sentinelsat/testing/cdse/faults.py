@@ -1,12 +1,16 @@
 """The knobs of the local CDSE: its limits, its faults and the behaviours the reference marks
-as uncertain.  Every field carries a ``help`` text in its metadata, so that command line
-options can be generated from the dataclass (see :func:`knob_help`)."""
+as uncertain.  Every field carries its ``help`` text and what a command line needs (``parse``,
+``choices``, ``bounds``...) in its metadata, as :mod:`sentinelsat.testing.knobs` reads it: the
+keyword arguments of :class:`~.LocalCDSE` and the options of ``sentinelsat-hub serve --cdse``
+are generated from the dataclass (see also :func:`knob_help`)."""
 
 from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass, field, fields
 from typing import Any
+
+from ..knobs import document_knobs, parse_names, parse_size
 
 #: The values of the choice knobs.
 ERROR_BODIES = ("detail", "odata", "text")
@@ -16,14 +20,21 @@ CHECKSUM_LISTS = ("md5+blake3", "blake3", "none")
 SERVERS = ("catalogue", "identity", "download")
 
 
+#: The range of the knobs that are HTTP statuses.
+STATUS_BOUNDS = (100, 599)
+#: The second option of ``corrupt`` on a command line, as the DHuS hub's.
+CORRUPT_PRODUCT_OPTION = (
+    "--corrupt-product",
+    "ID",
+    "Flip one byte of this product only (id or identifier; repeatable).",
+)
+
+
 def _knob(default: Any, help: str, **metadata: Any) -> Any:
     return field(default=default, metadata={"help": help, **metadata})
 
 
-def _factory(factory: Any, help: str, **metadata: Any) -> Any:
-    return field(default_factory=factory, metadata={"help": help, **metadata})
-
-
+@document_knobs
 @dataclass
 class CDSEFaults:
     """The limits, faults and uncertain behaviours of a :class:`~.LocalCDSE`.
@@ -32,31 +43,44 @@ class CDSEFaults:
     current values.  The fields whose meaning is the same as in
     :class:`sentinelsat.testing.Faults` have the same names.  Each field's ``help`` (in
     :func:`dataclasses.fields` metadata) says what it does; a ``choices`` entry lists the
-    accepted values of a choice knob.
+    accepted values of a choice knob.  The same metadata makes the options of
+    ``sentinelsat-hub serve --cdse`` and ``run --cdse``.
     """
 
     # ---- faults, as in the DHuS hub
-    latency: float = _knob(0.0, "Seconds added to every request of the three servers.")
+    latency: float = _knob(0.0, "Seconds added to every request.")
     bandwidth: float | None = _knob(
-        None, "Bytes per second per connection for $value bodies (None: unlimited)."
+        None,
+        "Bytes per second per connection for $value bodies (None: unlimited).",
+        parse=parse_size,
+        metavar="SIZE",
     )
     error_rate: float = _knob(
         0.0,
         "Share of the requests of the servers in error_servers answered 500, 502 or 503 "
         "(seeded, reproducible).",
+        bounds=(0.0, 1.0),
     )
-    error_servers: Collection[str] = _factory(
-        lambda: ("catalogue", "download"),
-        "The servers that error_rate applies to (catalogue, identity, download).",
+    error_servers: Collection[str] = _knob(
+        ("catalogue", "download"),
+        "The servers that error_rate applies to: catalogue, identity, download (on a command "
+        "line, comma-separated).",
         choices=SERVERS,
+        parse=parse_names,
+        metavar="SERVER,...",
     )
     drop_after: int | None = _knob(
-        None, "Close the connection after this many body bytes of each $value response."
+        None,
+        "Close the connection after this many body bytes of each $value response.",
+        parse=parse_size,
+        metavar="SIZE",
     )
     corrupt: bool | Collection[str] = _knob(
         False,
         "Flip the middle byte of every product (True) or of these ids or names; the "
         "reported checksums stay the true ones.",
+        flag_help="Flip one byte of every downloaded product.",
+        items_option=CORRUPT_PRODUCT_OPTION,
     )
     maintenance: bool = _knob(False, "Answer every request of the three servers 503.")
     max_concurrent_downloads: int = _knob(
@@ -77,6 +101,7 @@ class CDSEFaults:
     session_limit_status: int = _knob(
         401,
         "Status of the token endpoint's answer once max_sessions is reached (uncertain point 9).",
+        bounds=STATUS_BOUNDS,
     )
     # ---- catalogue (uncertain points of the reference)
     error_body: str = _knob(
@@ -92,7 +117,9 @@ class CDSEFaults:
         choices=UNKNOWN_ATTRIBUTE_ANSWERS,
     )
     unknown_collection_status: int = _knob(
-        404, "Status of Attributes(<collection>) for an unknown collection (400 or 404)."
+        404,
+        "Status of Attributes(<collection>) for an unknown collection (400 or 404).",
+        bounds=STATUS_BOUNDS,
     )
     short_product_types: bool = _knob(
         True,
@@ -110,6 +137,7 @@ class CDSEFaults:
         301,
         "Status of the catalogue's redirect of Products(<id>)/$value to the download host "
         "(301 or 302, uncertain point 12).",
+        bounds=STATUS_BOUNDS,
     )
     redirect_keeps_query: bool = _knob(
         True, "The redirect to the download host keeps the query string (uncertain point 10)."
@@ -134,11 +162,13 @@ class CDSEFaults:
     download_content_type: str = _knob(
         "application/zip",
         "Content-Type of product downloads (application/zip or application/octet-stream).",
+        metavar="TYPE",
     )
     offline_status: int = _knob(
         404,
         "Status of the download host for a product with Online false (uncertain point 8); "
         "the body says the product is offline.",
+        bounds=STATUS_BOUNDS,
     )
 
     def __post_init__(self) -> None:
