@@ -9,7 +9,6 @@ instead of corrupting each other's data.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import queue
 import re
@@ -21,6 +20,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 import requests
 import urllib3
 
+from .checksums import checksums_match, expected_checksum, file_digest, label
 from .exceptions import (
     Cancelled,
     InvalidChecksumError,
@@ -31,11 +31,9 @@ from .files import (
     CHUNK_SIZE,
     DEFAULT_EXTENSION,
     PARTIAL_SUFFIX,
-    checksums_match,
     extension_for,
     filename_from_disposition,
     locked_file,
-    md5_of_file,
     product_files,
     safe_name,
 )
@@ -91,6 +89,9 @@ class ProductDownload:
         self.name = safe_name(info.get("title"), str(info["id"]))
         self.size: int | None = info.get("size")
         self.offline = not info.get("Online", True)
+        self.expected = expected_checksum(info) if checksum else None  # (algorithm, digest)
+        if checksum and self.expected is None:
+            logger.warning("%s has no checksum on the server: only its size is verified", self.name)
         self.transferred = 0  # body bytes received by this download, over all attempts
         self.partial: str | None = None  # the locked partial file's current path
         self._reached = 0  # the largest partial file so far: attempts must get beyond it
@@ -155,22 +156,24 @@ class ProductDownload:
         for path in product_files(self.directory, self.name):
             if self.size is not None and os.path.getsize(path) != self.size:
                 continue
-            if not self.checksum or self._verify_file(path):
+            if self.expected is None or self._verify_file(path):
                 logger.info("Skipping %s: already downloaded to %s", self.name, path)
                 return path
             logger.warning("%s exists but its checksum is wrong: downloading it again", path)
         return None
 
     def _verify_file(self, path: str) -> bool:
+        assert self.expected is not None
+        algorithm, expected = self.expected
         with self.connection.progress(
-            desc="MD5 checksumming " + os.path.basename(path),
+            desc=f"{label(algorithm)} checksumming {os.path.basename(path)}",
             total=os.path.getsize(path),
             unit="B",
             unit_scale=True,
             unit_divisor=1024,
             leave=False,
         ) as progress:
-            return checksums_match(self.info.get("md5"), md5_of_file(path, progress).hexdigest())
+            return checksums_match(expected, file_digest(path, algorithm, progress).hexdigest())
 
     # -------------------------------------------------------------- one attempt
     def _attempt(self) -> tuple[str, bool]:
@@ -208,10 +211,11 @@ class ProductDownload:
         if self.size is None or size < self.size:
             return size, None
         if size == self.size:
-            if not self.checksum:
+            if self.expected is None:
                 return size, None
-            digest = md5_of_file(handle.name).hexdigest()
-            if checksums_match(self.info.get("md5"), digest):
+            algorithm, expected = self.expected
+            digest = file_digest(handle.name, algorithm).hexdigest()
+            if checksums_match(expected, digest):
                 return size, digest
         logger.warning("Discarding %s: it does not match the product", handle.name)
         handle.truncate(0)
@@ -265,7 +269,9 @@ class ProductDownload:
         handle.seek(offset)
         assert self.partial is not None
         # by its current path: handle.name is the path before a rename to the server's extension
-        digest = md5_of_file(self.partial, limit=offset) if self.checksum else None
+        digest = (
+            file_digest(self.partial, self.expected[0], limit=offset) if self.expected else None
+        )
         with self.connection.progress(
             desc=self.name,
             total=self.size,
@@ -312,11 +318,11 @@ class ProductDownload:
             )
             error.progressed = self._advanced(size)
             raise error
-        if self.checksum and not checksums_match(self.info.get("md5"), digest or ""):
+        if self.expected is not None and not checksums_match(self.expected[1], digest or ""):
             os.remove(self.partial)
             raise InvalidChecksumError(
-                hint=f"The MD5 checksum of {self.name} ({digest}) does not match the server's "
-                f"({self.info.get('md5')}); the corrupt download was deleted."
+                hint=f"The {label(self.expected[0])} checksum of {self.name} ({digest}) does not "
+                f"match the server's ({self.expected[1]}); the corrupt download was deleted."
             )
         os.replace(self.partial, final)
         logger.info("Downloaded %s to %s", self.name, final)
@@ -345,7 +351,7 @@ def _range_start(response: requests.Response) -> int:
 def _copy_body(
     response: requests.Response,
     handle: BinaryIO,
-    digest: hashlib._Hash | None,
+    digest: Any | None,
     received_bytes: Callable[[int], None],
     cancel: threading.Event,
     limit: int | None,
@@ -417,7 +423,7 @@ def _naming_file(error: OSError, path: str) -> OSError:
 class _BackgroundHasher:
     """Feeds chunks to a hash object in a background thread, in order."""
 
-    def __init__(self, digest: hashlib._Hash) -> None:
+    def __init__(self, digest: Any) -> None:
         self.digest = digest
         self.chunks: queue.Queue[bytes | None] = queue.Queue(maxsize=_QUEUE_DEPTH)
         self.thread = threading.Thread(target=self._run, name="sentinelsat-md5", daemon=True)

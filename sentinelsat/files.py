@@ -1,16 +1,15 @@
-"""Local files: safe product file names, MD5 hashing and locks on partial downloads."""
+"""Local files: safe product file names and locks on partial downloads."""
 
 from __future__ import annotations
 
 import errno
-import hashlib
 import os
 import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from email.message import Message
-from typing import Any, BinaryIO, Callable
+from typing import BinaryIO, Callable
 
 from .log import logger
 
@@ -123,43 +122,6 @@ def product_files(directory: str, name: str, partial: bool = False) -> list[str]
         if extension_for(name, stem) == stem[len(name) :] and os.path.isfile(path):
             found.append(path)
     return found
-
-
-def md5_of_file(path: str, progress: Any | None = None, limit: int | None = None) -> hashlib._Hash:
-    """Hash a file (or its first ``limit`` bytes) with MD5.
-
-    Parameters
-    ----------
-    path : str
-    progress : tqdm-like, optional
-        Updated with the number of bytes read.
-    limit : int, optional
-        Hash only this many leading bytes.
-
-    Returns
-    -------
-    hashlib md5 object
-        Can be updated further, e.g. with the rest of a resumed download.
-    """
-    digest = hashlib.md5()
-    remaining = limit
-    with open(path, "rb") as f:
-        while remaining is None or remaining > 0:
-            size = CHUNK_SIZE if remaining is None else min(CHUNK_SIZE, remaining)
-            chunk = f.read(size)
-            if not chunk:
-                break
-            digest.update(chunk)
-            if remaining is not None:
-                remaining -= len(chunk)
-            if progress is not None:
-                progress.update(len(chunk))
-    return digest
-
-
-def checksums_match(expected: str | None, actual: str) -> bool:
-    """Compare MD5 hex digests case-insensitively (servers send either case)."""
-    return expected is not None and expected.strip().lower() == actual.lower()
 
 
 @contextmanager

@@ -7,7 +7,8 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
-from .files import DEFAULT_EXTENSION, checksums_match, md5_of_file, product_files, safe_name
+from .checksums import checksums_match, expected_checksum, file_digest, label
+from .files import DEFAULT_EXTENSION, product_files, safe_name
 from .log import logger
 from .sessions import Connection
 
@@ -113,22 +114,40 @@ def _verify(connection: Connection, expected: dict[str, list[Info]]) -> dict[str
                 len(infos),
                 path,
             )
-    digests = _hash_files(connection, list(to_hash))
+    wanted = {
+        (path, checksum[0]): checksum[1]
+        for path, infos in to_hash.items()
+        for checksum in map(expected_checksum, infos)
+        if checksum is not None
+    }
+    digests = _hash_files(connection, list(wanted))
     for path, infos in to_hash.items():
-        if not any(checksums_match(info.get("md5"), digests[path]) for info in infos):
+        if not any(_matches(info, path, digests) for info in infos):
             corrupt[path] = expected[path]
     return corrupt
 
 
-def _hash_files(connection: Connection, paths: list[str]) -> dict[str, str]:
-    """MD5 of every file, several files at a time (hashlib and file reads release the GIL)."""
-    if not paths:
+def _matches(info: Info, path: str, digests: dict[tuple[str, str], str]) -> bool:
+    checksum = expected_checksum(info)
+    if checksum is None:  # only the size can be compared, and it matched
+        return True
+    return checksums_match(checksum[1], digests[(path, checksum[0])])
+
+
+def _hash_files(connection: Connection, files: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """The digest of every ``(path, algorithm)``, several files at a time (hashlib and file
+    reads release the GIL)."""
+    if not files:
         return {}
-    total = sum(os.path.getsize(path) for path in paths)
-    workers = max(1, min(len(paths), os.cpu_count() or 1))
+    total = sum(os.path.getsize(path) for path, _ in files)
+    workers = max(1, min(len(files), os.cpu_count() or 1))
+    algorithms = {algorithm for _, algorithm in files}
+    name = label(algorithms.pop()) if len(algorithms) == 1 else "Checksum"
     with connection.progress(
-        desc="MD5 checksumming", total=total, unit="B", unit_scale=True, unit_divisor=1024
+        desc=f"{name} checksumming", total=total, unit="B", unit_scale=True, unit_divisor=1024
     ) as progress:
-        with ThreadPoolExecutor(workers, thread_name_prefix="sentinelsat-md5") as pool:
-            digests = pool.map(lambda path: md5_of_file(path, progress).hexdigest(), paths)
-            return dict(zip(paths, digests))
+        with ThreadPoolExecutor(workers, thread_name_prefix="sentinelsat-checksum") as pool:
+            digests = pool.map(
+                lambda file: file_digest(file[0], file[1], progress).hexdigest(), files
+            )
+            return dict(zip(files, digests))

@@ -303,7 +303,8 @@ def parse_odata_response(response_json: Any, full: bool = False) -> dict[str, An
         "id": product["Id"],
         "title": product.get("Name"),
         "size": _convert(int, product.get("ContentLength")),
-        "md5": checksum.get("Value") if isinstance(checksum, dict) else None,
+        # keyed by the algorithm, lower case, as 0.13 did: 'md5', or 'sha3-256' on newer DHuS
+        _checksum_key(checksum): checksum.get("Value") if isinstance(checksum, dict) else None,
         "date": _odata_date_or_none(content_date.get("Start"))
         if isinstance(content_date, dict)
         else None,
@@ -316,6 +317,11 @@ def parse_odata_response(response_json: Any, full: bool = False) -> dict[str, An
     if full:
         values.update(_parse_attributes(product.get("Attributes")))
     return values
+
+
+def _checksum_key(checksum: Any) -> str:
+    algorithm = checksum.get("Algorithm") if isinstance(checksum, dict) else None
+    return algorithm.strip().lower() if isinstance(algorithm, str) and algorithm.strip() else "md5"
 
 
 def _odata_date_or_none(value: Any) -> datetime | None:
