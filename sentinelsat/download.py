@@ -31,7 +31,6 @@ from .files import (
     CHUNK_SIZE,
     DEFAULT_EXTENSION,
     PARTIAL_SUFFIX,
-    extension_for,
     filename_from_disposition,
     locked_file,
     product_files,
@@ -250,7 +249,7 @@ class ProductDownload:
         """The final path, with the extension the server gives the product; the partial
         file is renamed to match it."""
         server_filename = filename_from_disposition(response.headers.get("Content-Disposition"))
-        final = self._path(extension_for(self.info.get("title"), server_filename))
+        final = self._path(self.backend.file_extension(self.info, server_filename))
         if self.partial != final + PARTIAL_SUFFIX:
             assert self.partial is not None
             os.replace(self.partial, final + PARTIAL_SUFFIX)  # the lock follows the file
@@ -261,7 +260,10 @@ class ProductDownload:
         """Write the body after the kept prefix, or from the start if the server ignored
         the range (never appending a whole body). Return the MD5 of the whole file (if
         checksumming)."""
-        if response.status_code != 206 or _range_start(response) != offset:
+        start = _range_start(response)
+        if response.status_code == 206 and "Content-Range" not in response.headers:
+            start = offset  # a partial answer to our range that does not say where it starts
+        if response.status_code != 206 or start != offset:
             if response.status_code == 206:
                 raise TransferError("The server resumed at an unexpected offset", response)
             offset = 0

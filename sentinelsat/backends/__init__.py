@@ -10,9 +10,10 @@ Backends:
 
 - ``"dhus"`` (:class:`~sentinelsat.backends.dhus.DHuSBackend`): the Data Hub Software of the
   former Copernicus Open Access Hub and its mirrors (OpenSearch and OData v2). The default.
-- ``"cdse"``: the Copernicus Data Space Ecosystem (OData v4 and tokens), chosen for its
-  catalogue URL (``https://catalogue.dataspace.copernicus.eu/odata/v1/``, or any URL that ends
-  in ``/odata/v1/``).
+- ``"cdse"`` (:class:`~sentinelsat.backends.cdse.CDSEBackend`): the Copernicus Data Space
+  Ecosystem (OData v4 and tokens), chosen for its catalogue URL
+  (``https://catalogue.dataspace.copernicus.eu/odata/v1/``, or any URL that ends in
+  ``/odata/v1/``).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from urllib.parse import urlsplit
 import requests
 from urllib3.util.retry import Retry
 
+from ..files import extension_for
 from ..sessions import Connection
 
 #: Called with the query as sent and each search answer, in page order.
@@ -67,6 +69,12 @@ class Backend(ABC):
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.api_url!r})"
 
+    @property
+    def credentials_url(self) -> str:
+        """A URL of the server that takes the user's credentials (whose ``~/.netrc`` entry is
+        used when none are given): the API URL, unless the server has an identity service."""
+        return self.api_url
+
     # ------------------------------------------------------------------ sessions
     @abstractmethod
     def create_session(
@@ -82,6 +90,10 @@ class Backend(ABC):
         of a new one."""
 
     # ------------------------------------------------------------------ searching
+    def check_criteria(self, criteria: Criteria) -> None:  # noqa: B027 - optional
+        """Raise the ``ValueError`` that searching ``criteria`` would raise, without sending
+        anything (the command line reports it as a usage error)."""
+
     @abstractmethod
     def search(
         self,
@@ -134,13 +146,21 @@ class Backend(ABC):
         a ``ServerLimitError`` for "too many downloads", an ``SentinelAPILTAError`` for an
         archive refusal, another ``SentinelAPIError`` otherwise."""
 
+    def file_extension(self, info: Info, server_filename: str | None) -> str:
+        """The extension of a product's file, from the file name the server gives it
+        (``Content-Disposition``): ``.zip`` for SAFE products."""
+        return extension_for(info.get("title"), server_filename)
+
     def is_accepted_retrieval(self, response: requests.Response) -> bool:
         """Whether a download answer says the product went offline and its retrieval was
         accepted instead (DHuS: 202)."""
         return response.status_code == 202
 
 
-BACKENDS = {"dhus": "sentinelsat.backends.dhus:DHuSBackend"}
+BACKENDS = {
+    "dhus": "sentinelsat.backends.dhus:DHuSBackend",
+    "cdse": "sentinelsat.backends.cdse:CDSEBackend",
+}
 
 
 def backend_class(name: str) -> type[Backend]:

@@ -201,8 +201,9 @@ def _credentials(user: str | None, password: str | None, url: str) -> tuple[str 
     -------
     (str or None, str or None)
         The user and password, or ``(None, None)`` when ``~/.netrc`` has an entry for the
-        server's host (the library's HTTP session then uses it). As in sentinelsat 0.13, a
-        user without a password (or the reverse) falls back to ``~/.netrc`` as a whole.
+        server's host (CDSE: its identity server's; the library's HTTP session then uses it).
+        As in sentinelsat 0.13, a user without a password (or the reverse) falls back to
+        ``~/.netrc`` as a whole.
 
     Raises
     ------
@@ -213,7 +214,10 @@ def _credentials(user: str | None, password: str | None, url: str) -> tuple[str 
         return user, password
     from requests.utils import get_netrc_auth
 
-    if get_netrc_auth(url):
+    from sentinelsat.backends import select_backend
+
+    # the host that takes the credentials: the server's, or CDSE's identity server
+    if get_netrc_auth(select_backend(url).credentials_url):
         return None, None
     raise click.UsageError(MISSING_CREDENTIALS)
 
@@ -306,11 +310,14 @@ def _search_keywords(
 
 
 def _check_query(api: Any, area: str | None, keywords: dict[str, Any]) -> None:
-    """Build the query string once before sending it: bad values are usage errors."""
+    """Translate the search once before sending it: bad values, and keywords the server's
+    protocol cannot search (on CDSE), are usage errors."""
+    from sentinelsat.backends import Criteria
+
     search = dict(keywords)
     date = search.pop("date", None)
     try:
-        api.format_query(area, date, **search)
+        api.backend.check_criteria(Criteria(area, date, keywords=search))
     except ValueError as error:
         raise click.UsageError(str(error)) from None
 
