@@ -37,6 +37,9 @@ PLATFORM_NAMES = {"SENTINEL-5P": "Sentinel-5 Precursor"}
 #: The Sentinel-1 product types of DHuS, by the type field of a product name.
 SENTINEL1_TYPES = {"GRD": "GRD", "SLC": "SLC", "OCN": "OCN", "RAW": "RAW"}
 
+#: DHuS's ``processinglevel`` of the Sentinel-2 product types.
+S2_LEVELS = {"S2MSI1C": "Level-1C", "S2MSI2A": "Level-2A", "S2MSI2Ap": "Level-2Ap"}
+
 #: What a DHuS Sentinel-1 product called its instrument.
 SENTINEL1_INSTRUMENT = "SAR-C SAR"
 
@@ -176,6 +179,12 @@ def _dhus_attributes(name: str, attributes: dict[str, Any]) -> dict[str, Any]:
     for cdse, dhus in DHUS_KEYS.items():
         if cdse in attributes:
             values[dhus] = attributes[cdse]
+    if platform == "Sentinel-2":
+        if "processorVersion" in attributes:
+            values["processingbaseline"] = attributes["processorVersion"]
+        level = S2_LEVELS.get(str(product_type))
+        if level is not None:
+            values["processinglevel"] = level
     polarisation = attributes.get("polarisationChannels")
     if isinstance(polarisation, str):
         values["polarisationmode"] = polarisation.replace("&", " ")
@@ -185,11 +194,10 @@ def _dhus_attributes(name: str, attributes: dict[str, Any]) -> dict[str, Any]:
 def _summary(values: dict[str, Any]) -> str:
     """The ``summary`` line of a DHuS result."""
     begin = values.get("beginposition")
-    stamp = (
-        begin.strftime("%Y-%m-%dT%H:%M:%S.") + f"{begin.microsecond // 1000:03d}Z"
-        if isinstance(begin, datetime)
-        else ""
-    )
+    stamp = ""
+    if isinstance(begin, datetime):  # milliseconds without trailing zeros, as DHuS wrote them
+        millis = f".{begin.microsecond // 1000:03d}".rstrip("0").rstrip(".")
+        stamp = begin.strftime("%Y-%m-%dT%H:%M:%S") + millis + "Z"
     mode = values.get("polarisationmode", "") if values.get("platformname") == "Sentinel-1" else ""
     return (
         f"Date: {stamp}, Instrument: {values.get('instrumentshortname', '')}, Mode: {mode}, "
