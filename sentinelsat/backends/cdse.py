@@ -54,6 +54,7 @@ from ..sessions import (
     OriginAuth,
     TransportAdapter,
     error_text,
+    origin,
     server_message,
 )
 from . import Backend, Criteria, Info, SearchObserver
@@ -604,12 +605,14 @@ class CDSEBackend(Backend):
             if self.download_base is not None:
                 return
             url = f"{self.api_url}Products({product_id})/$value"
-            for _ in range(MAX_REDIRECTS):
+            for _ in range(MAX_REDIRECTS):  # while the catalogue redirects to itself
                 response = connection.send("HEAD", url, allow_redirects=False)
                 location = response.headers.get("Location")
                 if response.status_code not in _REDIRECTS or not location:
                     break
                 url = urljoin(url, location)
+                if not _same_server(url, self.api_url):
+                    break
             base = url.split("Products(", 1)[0] if "Products(" in url else self.api_url
             auth = connection.session.auth
             if base != self.api_url and isinstance(auth, BearerAuth):
@@ -668,6 +671,13 @@ class CDSEBackend(Backend):
 
     def is_accepted_retrieval(self, response: requests.Response) -> bool:
         return False  # CDSE never accepts a retrieval instead of a download
+
+
+def _same_server(url: str, api_url: str) -> bool:
+    """Whether ``url`` is on the catalogue's origin, or on its host upgraded to HTTPS."""
+    if origin(url) == origin(api_url):
+        return True
+    return origin(url) == ("https", origin(api_url)[1], 443) and api_url.startswith("http:")
 
 
 def _product_of(response: requests.Response) -> str:
