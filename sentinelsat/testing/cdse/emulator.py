@@ -114,7 +114,7 @@ class LocalCDSE:
         self._by_asset = {entry.asset_id: entry for entry in self._entries if entry.asset_id}
         self._unordered = list(self._entries)
         random.Random(f"sentinelsat-cdse-order:{seed}").shuffle(self._unordered)
-        self._search_cache: dict[tuple, tuple[float, list[Entry]]] = {}
+        self._search_cache: dict[tuple[Any, ...], tuple[float, list[Entry]]] = {}
         self._search_lock = threading.Lock()
         self._trees: dict[str, Node] = {}
         self.identity = Identity(

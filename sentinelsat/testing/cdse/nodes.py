@@ -12,6 +12,7 @@ import io
 import struct
 import zipfile
 from collections.abc import Iterator
+from typing import Any
 from dataclasses import dataclass, field
 
 from ..content import Content
@@ -45,7 +46,7 @@ class ContentFile(io.RawIOBase):
         self.position = base + offset
         return self.position
 
-    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def, override]
+    def readinto(self, buffer: Any) -> int:
         view = memoryview(buffer).cast("B")
         end = min(self.position + len(view), self.content.size)
         written = 0
