@@ -12,8 +12,8 @@ import io
 import struct
 import zipfile
 from collections.abc import Iterator
-from typing import Any
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..content import Content
 
