@@ -33,8 +33,6 @@ from datetime import datetime
 from importlib import resources
 from typing import Any, Callable, TypeVar
 
-_T = TypeVar("_T")
-
 from . import safe
 from .zipstream import (
     ZipLayout,
@@ -44,6 +42,8 @@ from .zipstream import (
     crc32_of_blocks,
     needs_zip64,
 )
+
+_T = TypeVar("_T")
 
 BLOCK_SIZE = 64 * 1024
 POOL_BLOCKS = 64
