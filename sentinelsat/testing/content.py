@@ -107,7 +107,7 @@ class Content:
         """Yield the bytes ``start`` to ``end`` (exclusive; ``None`` = to the end) in chunks."""
         raise NotImplementedError
 
-    def _cache_key(self) -> tuple[Any, ...]:
+    def cache_key(self) -> tuple[Any, ...]:
         raise NotImplementedError
 
     def md5(self) -> str:
@@ -124,7 +124,7 @@ class Content:
                 digest.update(chunk)
             return str(digest.hexdigest())
 
-        return _cached((*self._cache_key(), algorithm), compute)
+        return _cached((*self.cache_key(), algorithm), compute)
 
     def archive_files(self) -> list[ArchiveFile] | None:
         """The files of the product when it is a zip (``None`` when it is not)."""
@@ -156,7 +156,7 @@ class SyntheticContent(Content):
         self.size = size
         self._key_bytes = f"{seed}:{key}".encode()
 
-    def _cache_key(self) -> tuple[Any, ...]:
+    def cache_key(self) -> tuple[Any, ...]:
         return ("synthetic", self.seed, self.key, self.size)
 
     def _head(self) -> bytes:
@@ -186,7 +186,7 @@ class SyntheticContent(Content):
             tail = (zlib.crc32(self._block(whole)[:rest]), rest) if rest else None
             return crc32_of_blocks(crcs, BLOCK_SIZE, tail)
 
-        return _cached((*self._cache_key(), "crc32"), compute)
+        return _cached((*self.cache_key(), "crc32"), compute)
 
     def iter_bytes(self, start: int = 0, end: int | None = None) -> Iterator[bytes | memoryview]:
         start, end = self._bounds(start, end)
@@ -206,7 +206,7 @@ class PackagedContent(Content):
         self._data = read_data_bytes(name)
         self.size = len(self._data)
 
-    def _cache_key(self) -> tuple[Any, ...]:
+    def cache_key(self) -> tuple[Any, ...]:
         return ("packaged", self.name)
 
     def iter_bytes(self, start: int = 0, end: int | None = None) -> Iterator[bytes | memoryview]:
@@ -341,7 +341,7 @@ class SafeZipContent(Content):
         self._built = False
         self._archive: _Archive | None = None
 
-    def _cache_key(self) -> tuple[Any, ...]:
+    def cache_key(self) -> tuple[Any, ...]:
         # the bytes depend on the names, dates and attributes too (a product id is the same
         # for any date span): the fingerprint of the folder's small files tells them apart
         archive = self.archive
@@ -441,7 +441,7 @@ class SafeZipContent(Content):
                     )
             return safe.render_manifest(folder, sizes, md5s, archive.padding)
 
-        return _cached((*self._cache_key(), "manifest"), render)
+        return _cached((*self.cache_key(), "manifest"), render)
 
     # ---- bytes and checksums
     def iter_bytes(self, start: int = 0, end: int | None = None) -> Iterator[bytes | memoryview]:
@@ -457,7 +457,7 @@ class SafeZipContent(Content):
         if algorithm != "md5" or archive is None:
             return super().digest(algorithm)
         measurement = archive.measurement
-        measurement_key = (*measurement._cache_key(), "md5")
+        measurement_key = (*measurement.cache_key(), "md5")
         if _is_cached(measurement_key):
             return super().digest(algorithm)
 
@@ -477,7 +477,7 @@ class SafeZipContent(Content):
                 product.update(chunk)
             return str(product.hexdigest())
 
-        return _cached((*self._cache_key(), algorithm), compute)
+        return _cached((*self.cache_key(), algorithm), compute)
 
     def archive_files(self) -> list[ArchiveFile] | None:
         """The files of the zip, in archive order, with their offsets in the product."""
