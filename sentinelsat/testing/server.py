@@ -181,6 +181,30 @@ class LogRecord:
         )
 
 
+class RequestLog:
+    """The requests a local server answered, shared by its threads."""
+
+    def __init__(self) -> None:
+        self._records: list[LogRecord] = []
+        self._lock = threading.Lock()
+
+    def snapshot(self) -> list[LoggedRequest]:
+        """The requests so far, in completion order, frozen."""
+        with self._lock:
+            records = list(self._records)
+        return [record.freeze() for record in records]
+
+    def clear(self) -> None:
+        """Forget the logged requests."""
+        with self._lock:
+            self._records.clear()
+
+    def append(self, record: LogRecord) -> None:
+        """Log a request in progress (its entry is completed as it is answered)."""
+        with self._lock:
+            self._records.append(record)
+
+
 class _Throttle:
     """Paces writes to ``faults.bandwidth`` bytes per second (re-read for every piece)."""
 
