@@ -210,12 +210,14 @@ class BearerAuth(AuthBase):
         token = self.tokens.token()
         if token:
             request.headers["Authorization"] = f"Bearer {token}"
-            request.register_hook("response", self._renew_refused_token)
+            request.register_hook("response", self._renew_refused_token)  # type: ignore[no-untyped-call]
         return request
 
     def _renew_refused_token(self, response: requests.Response, **kwargs: Any) -> Any:
+        # called once per answer: the request sent again below goes straight to the
+        # transport adapter, which runs no hooks
         request = response.request
-        if response.status_code != 401 or getattr(request, "_sentinelsat_renewed", False):
+        if response.status_code != 401:
             return response
         used = str(request.headers.get("Authorization", ""))[len("Bearer ") :]
         self.tokens.invalidate(used)
@@ -226,7 +228,6 @@ class BearerAuth(AuthBase):
         response.close()
         retry = request.copy()
         retry.headers["Authorization"] = f"Bearer {token}"
-        retry._sentinelsat_renewed = True  # type: ignore[attr-defined]
         logger.debug("%s refused the token; sent again with a new one", request.url)
         renewed: requests.Response = response.connection.send(retry, **kwargs)
         renewed.history.append(response)
@@ -253,7 +254,7 @@ class Session(requests.Session):
         if isinstance(auth, OriginAuth) or hasattr(auth, "applies_to"):
             allowed = auth.applies_to(url)  # type: ignore[union-attr]
         else:
-            allowed = not self.should_strip_auth(response.request.url, url)
+            allowed = not self.should_strip_auth(response.request.url, url)  # type: ignore[no-untyped-call]
         if "Authorization" in headers and not allowed:
             del headers["Authorization"]
 
@@ -483,7 +484,9 @@ def send(
             attempt += 1
 
 
-def _request(session: requests.Session, method: str, url: str, kwargs: dict) -> requests.Response:
+def _request(
+    session: requests.Session, method: str, url: str, kwargs: dict[str, Any]
+) -> requests.Response:
     try:
         return session.request(method, url, stream=True, **kwargs)
     except requests.exceptions.RequestException as error:

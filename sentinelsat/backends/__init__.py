@@ -23,17 +23,17 @@ from abc import ABC, abstractmethod
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import requests
-from urllib3.util.retry import Retry
+if TYPE_CHECKING:  # pragma: no cover - light at run time: the command line imports this package
+    import requests
+    from urllib3.util.retry import Retry
 
-from ..files import extension_for
-from ..sessions import Connection
+    from ..sessions import Connection
 
 #: Called with the query as sent and each search answer, in page order.
-SearchObserver = Callable[[str, requests.Response], None]
+SearchObserver = Callable[[str, "requests.Response"], None]
 
 Info = dict[str, Any]
 
@@ -149,6 +149,8 @@ class Backend(ABC):
     def file_extension(self, info: Info, server_filename: str | None) -> str:
         """The extension of a product's file, from the file name the server gives it
         (``Content-Disposition``): ``.zip`` for SAFE products."""
+        from ..files import extension_for
+
         return extension_for(info.get("title"), server_filename)
 
     def is_accepted_retrieval(self, response: requests.Response) -> bool:

@@ -33,9 +33,10 @@ from ..sessions import (
     server_message,
 )
 from . import Backend, Criteria, Info, SearchObserver
+from .endpoints import DHUS_DEFAULT_URL
 
 #: sentinelsat 0.13's default server (the former Copernicus Open Access Hub).
-DEFAULT_URL = "https://scihub.copernicus.eu/apihub/"
+DEFAULT_URL = DHUS_DEFAULT_URL
 
 #: Names searched for with one query (as sentinelsat 0.13 did), fewer if they are long.
 NAMES_PER_QUERY = 40
