@@ -13,6 +13,7 @@ from sentinelsat.backends.cdse import CDSEBackend
 from sentinelsat.exceptions import UnauthorizedError
 
 from .conftest import SPAN, by_server, client
+from .test_downloads import assert_downloaded
 
 SECRET = "JBSWY3DPEHPK3PXP"
 
@@ -42,20 +43,25 @@ def test_one_session_for_searches_and_a_batch(cdse, api, tmp_path):
 
 
 def test_token_expires_in_the_middle_of_a_batch(make_local_cdse, monkeypatch, tmp_path):
-    # each download takes about half a second; an access token lives one
+    # each download takes about a second; an access token lives two
     cdse = make_local_cdse(
-        products=24, seed=3, date_span=SPAN, product_size=6000, access_token_lifetime=1,
-        bandwidth=12_000,
+        products=24, seed=3, date_span=SPAN, product_size=6000, access_token_lifetime=2,
+        bandwidth=6_000,
     )  # fmt: skip
     api = client(cdse, monkeypatch)
     ids = [entry.id for entry in cdse.entries[:10]]
     started = time.monotonic()
     downloaded, _, failed = api.download_all(ids, str(tmp_path))
-    assert time.monotonic() - started > 1.5  # the batch outlived several tokens
+    assert time.monotonic() - started > 2.5  # the batch outlived its first token
     assert set(downloaded) == set(ids) and not failed
+    assert_downloaded(cdse, downloaded)
     assert cdse.sessions_issued == 1  # renewed with the refresh token, never a new login
     assert cdse.tokens_refreshed >= 1
-    assert all(r.status in (200, 206) for r in by_server(cdse, "download"))  # renewed in time
+    downloads = sorted(r.time for r in by_server(cdse, "download"))
+    refreshes = [
+        r.time for r in by_server(cdse, "identity") if r.form["grant_type"] == "refresh_token"
+    ]
+    assert any(downloads[0] < moment < downloads[-1] for moment in refreshes)  # mid-batch
     assert_credentials_and_tokens_in_their_place(cdse, cdse.password)
 
 

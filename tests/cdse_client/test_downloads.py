@@ -86,7 +86,7 @@ def test_following_the_redirect_loses_the_token_unless_it_belongs_there(cdse, ap
 
 def test_never_more_downloads_than_the_server_allows(make_local_cdse, monkeypatch, tmp_path):
     # the account's limit is 2 here; the client runs 4 at a time
-    cdse = catalogue(make_local_cdse, max_concurrent_downloads=2, bandwidth=40_000)
+    cdse = catalogue(make_local_cdse, max_concurrent_downloads=2, bandwidth=20_000)
     api = client(cdse, monkeypatch)
     ids = [entry.id for entry in cdse.entries[:8]]
     downloaded, _, failed = api.download_all(ids, str(tmp_path), n_concurrent_dl=4)
@@ -98,7 +98,7 @@ def test_never_more_downloads_than_the_server_allows(make_local_cdse, monkeypatc
 
 
 def test_four_at_a_time_by_default(make_local_cdse, monkeypatch, tmp_path):
-    cdse = catalogue(make_local_cdse, bandwidth=40_000)
+    cdse = catalogue(make_local_cdse, bandwidth=20_000)
     api = client(cdse, monkeypatch)
     downloaded, _, _ = api.download_all([e.id for e in cdse.entries[:10]], str(tmp_path))
     assert len(downloaded) == 10
