@@ -257,7 +257,7 @@ class _Run:
         def job() -> None:
             try:
                 outcome = self._product(index, info)
-            except BaseException as error:  # noqa: BLE001 - re-raised by the main thread
+            except BaseException as error:
                 outcome = Outcome("raise", {"id": product_id}, error)
             self.finished.put((product_id, outcome))
 

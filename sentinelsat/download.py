@@ -459,3 +459,16 @@ class _BackgroundHasher:
         """Wait until every queued chunk is hashed."""
         self.chunks.put(None)
         self.thread.join()
+
+
+def __getattr__(name: str) -> Any:
+    # sentinelsat 1.x's module ``sentinelsat.download`` held these
+    if name == "Downloader":
+        from .downloader import Downloader
+
+        return Downloader
+    if name == "DownloadStatus":
+        from .results import DownloadStatus
+
+        return DownloadStatus
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -159,7 +159,9 @@ class ArchiveRetrievals:
                 sum(item.requested for item in self._waiting.values()) < self.wait.trigger_limit
             )
             due = [
-                item.next_request if item.requested else max(item.next_request, self._quota_pause_until)
+                item.next_request
+                if item.requested
+                else max(item.next_request, self._quota_pause_until)
                 for item in self._waiting.values()
                 if item.requested or can_request
             ]
@@ -240,7 +242,9 @@ class ArchiveRetrievals:
             )
             self._quota_pause_until = retry_at
         else:
-            logger.warning("The retrieval of %s was refused; trying again later: %s", product_id, error)
+            logger.warning(
+                "The retrieval of %s was refused; trying again later: %s", product_id, error
+            )
         item.next_request = retry_at
 
     def _poll(self) -> None:

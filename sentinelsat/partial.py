@@ -148,7 +148,9 @@ class PartialDownload:
             if not self._fetch(node):
                 return self._result(nodes), True
             nodes[node["node_path"]] = node
-        logger.info("Downloaded %d files of %s to %s", len(nodes), self.info.get("title"), self.folder)
+        logger.info(
+            "Downloaded %d files of %s to %s", len(nodes), self.info.get("title"), self.folder
+        )
         return self._result(nodes), False
 
     def _result(self, nodes: dict[str, NodeInfo]) -> Info:
@@ -171,7 +173,9 @@ class PartialDownload:
         try:
             nodes, refused = parse_manifest(manifest)
         except ValueError as error:
-            raise ServerError(f"The manifest of {self.info.get('title')} is unusable: {error}") from None
+            raise ServerError(
+                f"The manifest of {self.info.get('title')} is unusable: {error}"
+            ) from None
         for href in refused:
             logger.warning(
                 "The manifest of %s lists %r, outside the product's folder: left out",

@@ -226,6 +226,32 @@ class ProductInfo(dict):  # type: ignore[type-arg]
         return (ProductInfo, (dict(self), self.extra))
 
 
+def describe(
+    info: Mapping[str, Any], quicklook_url: str | None = None, as_keys: bool = False
+) -> ProductInfo:
+    """A product info with sentinelsat 1.x's extra keys: ``quicklook_url`` (when the server
+    has quicklooks), ``manifest_name`` and ``product_root_dir``.
+
+    Parameters
+    ----------
+    info : mapping
+        The info with 0.13's keys (``title`` is used).
+    quicklook_url : str, optional
+        The URL of the product's quicklook.
+    as_keys : bool, optional
+        Make them ordinary keys (1.x); by default they are readable by key without being
+        among the keys (see :class:`ProductInfo`).
+    """
+    title = info.get("title")
+    extra: dict[str, Any] = {} if quicklook_url is None else {"quicklook_url": quicklook_url}
+    extra.update(manifest_name=manifest_name(title), product_root_dir=product_root_dir(title))
+    if isinstance(info, ProductInfo):
+        extra = {**info.extra, **extra}
+    if as_keys:
+        return ProductInfo({**info, **extra})
+    return ProductInfo({key: value for key, value in info.items() if key not in extra}, extra)
+
+
 def with_values(info: Mapping[str, Any], **values: Any) -> dict[str, Any]:
     """A copy of a product info with ``values`` set, of the same kind (a :class:`ProductInfo`
     keeps its extra keys)."""
@@ -238,6 +264,7 @@ __all__ = [
     "ProductInfo",
     "all_nodes_filter",
     "contained_path",
+    "describe",
     "make_path_filter",
     "make_size_filter",
     "manifest_name",

@@ -171,6 +171,10 @@ class Backend(ABC):
         accepted = self.trigger_retrieval(connection, info)
         return accepted is not False  # type: ignore[comparison-overlap]
 
+    def stream_url(self, connection: Connection, product_id: str) -> str:
+        """The URL of a product's bytes, from its id (the default asks for its info)."""
+        return self.download_url(self.product_info(connection, product_id))
+
     def is_online(self, connection: Connection, product_id: str) -> bool:
         """Whether a product can be downloaded now (not in the long term archive)."""
         raise self.unsupported("Asking whether a product is online")

@@ -22,8 +22,8 @@ mirrors.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from urllib.parse import quote, urlsplit, urlunsplit
 
@@ -32,7 +32,6 @@ from urllib3.util.retry import Retry
 
 from .. import query as solr
 from ..exceptions import (
-    InvalidKeyError,
     SentinelAPIError,
     SentinelAPILTAError,
     ServerError,
@@ -354,6 +353,9 @@ class DHuSBackend(Backend):
     # ------------------------------------------------------------------ sentinelsat 1.x's additions
     def request_retrieval(self, connection: Connection, info: Info) -> bool:
         return request_retrieval(connection, self.download_url(info))
+
+    def stream_url(self, connection: Connection, product_id: str) -> str:
+        return odata_url(self.api_url, product_id, "/$value")
 
     def is_online(self, connection: Connection, product_id: str) -> bool:
         if self._online_property:
