@@ -132,6 +132,23 @@ def _children(element: ElementTree.Element, name: str) -> Iterator[ElementTree.E
             yield child
 
 
+def _document(data: bytes) -> ElementTree.Element:
+    """The root element of an XML document; anything after its end is ignored (some recorded
+    manifests have a few stray bytes there)."""
+    parser = ElementTree.XMLPullParser(events=("start", "end"))
+    depth = 0
+    try:
+        parser.feed(data)
+        for event, element in parser.read_events():
+            depth += 1 if event == "start" else -1
+            if depth == 0:
+                return element
+        parser.close()
+    except ElementTree.ParseError as error:
+        raise ValueError(f"The manifest is not valid XML: {error}") from None
+    raise ValueError("The manifest is not valid XML: it ends before its root element")
+
+
 def parse_manifest(manifest: bytes) -> tuple[list[NodeInfo], list[str]]:
     """The files a manifest lists (its ``dataObjectSection``).
 
@@ -153,10 +170,7 @@ def parse_manifest(manifest: bytes) -> tuple[list[NodeInfo], list[str]]:
     ValueError
         If the manifest is not XML.
     """
-    try:
-        root = ElementTree.fromstring(manifest)
-    except ElementTree.ParseError as error:
-        raise ValueError(f"The manifest is not valid XML: {error}") from None
+    root = _document(manifest)
     nodes: dict[str, NodeInfo] = {}
     refused: list[str] = []
     for stream in _children(root, "byteStream"):
