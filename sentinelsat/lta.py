@@ -103,6 +103,7 @@ class ArchiveRetrievals:
     _lock: threading.Condition = field(default_factory=threading.Condition)
     _quota_pause_until: float = 0.0
     _thread: threading.Thread | None = None
+    _started: list[threading.Thread] = field(default_factory=list)
     _progress: Any = None
     _total: int = 0
 
@@ -112,21 +113,22 @@ class ArchiveRetrievals:
         with self._lock:
             self._waiting[product_id] = _Waiting(info, requested, self._now())
             self._total += 1
-            if self._thread is None:
+            if self._thread is None:  # none running (the last one ended with nothing to do)
                 self._thread = threading.Thread(
                     target=self._run, name="sentinelsat-archive", daemon=True
                 )
+                self._started.append(self._thread)
                 self._thread.start()
             self._lock.notify_all()
 
     def stop(self) -> None:
-        """End the thread (the batch is over, or cancelled): the products still waiting are
+        """End the threads (the batch is over, or cancelled): the products still waiting are
         forgotten."""
         with self._lock:
-            thread = self._thread
             self._waiting.clear()
             self._lock.notify_all()
-        if thread is not None:
+            threads = list(self._started)
+        for thread in threads:
             thread.join()
 
     # -------------------------------------------------------------- the thread
@@ -134,21 +136,35 @@ class ArchiveRetrievals:
         return time.monotonic()
 
     def _run(self) -> None:
-        with self.connection.progress(
-            desc="Archive retrieval", total=0, unit="product", leave=False
-        ) as progress:
-            self._progress = progress
-            while not self.cancel.is_set():
-                with self._lock:
-                    if not self._waiting:
-                        return
-                    progress.total = self._total
-                    progress.refresh()
-                if self._expired():
+        try:
+            with self.connection.progress(
+                desc="Archive retrieval", total=0, unit="product", leave=False
+            ) as progress:
+                self._progress = progress
+                self._loop(progress)
+        except BaseException as error:  # the products still waiting fail with it
+            with self._lock:
+                given_up, self._waiting = self._waiting, {}
+            for product_id, item in given_up.items():
+                self.on_failed(product_id, item.info, error)
+        finally:
+            with self._lock:
+                if self._thread is threading.current_thread():
+                    self._thread = None
+
+    def _loop(self, progress: Any) -> None:
+        while not self.cancel.is_set():
+            with self._lock:
+                if not self._waiting:
+                    self._thread = None  # decided under the lock: add() starts a new one
                     return
-                self._request_retrievals()
-                self._poll()
-                self._sleep()
+                progress.total = self._total
+                progress.refresh()
+            if self._expired():
+                continue
+            self._request_retrievals()
+            self._poll()
+            self._sleep()
 
     def _sleep(self) -> None:
         """Wait until the next request is due (at most a second, to notice a cancel)."""

@@ -135,14 +135,15 @@ def _children(element: ElementTree.Element, name: str) -> Iterator[ElementTree.E
 def _document(data: bytes) -> ElementTree.Element:
     """The root element of an XML document; anything after its end is ignored (some recorded
     manifests have a few stray bytes there)."""
-    parser = ElementTree.XMLPullParser(events=("start", "end"))
+    parser: Any = ElementTree.XMLPullParser(events=("start", "end"))
     depth = 0
     try:
         parser.feed(data)
         for event, element in parser.read_events():
             depth += 1 if event == "start" else -1
             if depth == 0:
-                return element
+                root: ElementTree.Element = element
+                return root
         parser.close()
     except ElementTree.ParseError as error:
         raise ValueError(f"The manifest is not valid XML: {error}") from None

@@ -63,8 +63,9 @@ def test_names_importable_as_in_1x(module, names):
 
 def test_version_is_2_0_0():
     assert sentinelsat.__version__ == "2.0.0"
-    major, minor, _ = map(int, sentinelsat.__version__.split("."))
-    assert (major, minor) >= (1, 1), "programs pin sentinelsat>=1.1"
+    from packaging.version import Version
+
+    assert Version(sentinelsat.__version__) >= Version("1.1"), "programs pin sentinelsat>=1.1"
 
 
 def test_download_status_as_in_1_1():
@@ -150,7 +151,10 @@ def test_all_features_as_a_geometry_collection():
     assert everything.startswith("GEOMETRYCOLLECTION(POLYGON((") and first[7:] in everything
     assert everything.count("POLYGON") == len(collection["features"])
     single = read_geojson(FIXTURES / "map.geojson")
-    assert geojson_to_wkt(single, feature_number=None) == f"GEOMETRYCOLLECTION({geojson_to_wkt(single)})"
+    assert (
+        geojson_to_wkt(single, feature_number=None)
+        == f"GEOMETRYCOLLECTION({geojson_to_wkt(single)})"
+    )
 
 
 @pytest.mark.parametrize(
@@ -220,7 +224,9 @@ def test_product_info_copies_keep_the_extra_keys():
     info = describe({"id": "x", "title": "S2A_MSIL1C_X"}, "http://q")
     assert isinstance(info, ProductInfo)
     for copy in (info.copy(), pickle.loads(pickle.dumps(info)), info.updated(path="p")):
-        assert copy["quicklook_url"] == "http://q" and copy["product_root_dir"] == "S2A_MSIL1C_X.SAFE"
+        assert (
+            copy["quicklook_url"] == "http://q" and copy["product_root_dir"] == "S2A_MSIL1C_X.SAFE"
+        )
     assert info == {"id": "x", "title": "S2A_MSIL1C_X"}
 
 
@@ -333,7 +339,7 @@ def test_recorded_dhus_version():
 def test_hub_dhus_version(make_local_hub):
     assert hub_api(make_local_hub(products=1, dhus_version="2.9.0")).dhus_version == "2.9.0"
     with pytest.raises(sentinelsat.SentinelAPIError):
-        hub_api(make_local_hub(products=1, dhus_version="")).dhus_version
+        _ = hub_api(make_local_hub(products=1, dhus_version="")).dhus_version
 
 
 def test_a_downloaded_hub_product_opens_as_a_zip(local_hub, tmp_path):

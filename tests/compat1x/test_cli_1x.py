@@ -132,7 +132,9 @@ def test_debug_shows_requests(local_hub):
     product_id = local_hub.products[0].id
     result = run(local_hub, ["--uuid", product_id, "--debug"])
     assert result.exit_code == 0, result.stderr
-    assert f"GET {local_hub.url}odata/v1/Products('{product_id}')?$format=json: 200" in result.stderr
+    assert (
+        f"GET {local_hub.url}odata/v1/Products('{product_id}')?$format=json: 200" in result.stderr
+    )
     quiet = run(local_hub, ["--uuid", product_id])
     assert "$format=json: 200" not in quiet.stderr
 

@@ -54,7 +54,9 @@ def test_fail_fast_stops_at_the_first_failure(make_local_hub, tmp_path):
     ids = [product.id for product in hub.products]
     api = hub_api(hub)
     with pytest.raises(InvalidKeyError):
-        api.download_all(["no-such-product", *ids], str(tmp_path), fail_fast=True, n_concurrent_dl=2)
+        api.download_all(
+            ["no-such-product", *ids], str(tmp_path), fail_fast=True, n_concurrent_dl=2
+        )
     complete = [path for path in tmp_path.iterdir() if path.suffix == ".zip"]
     assert len(complete) < len(ids), "the other downloads were cancelled"
     # without fail_fast the same batch goes on
@@ -70,7 +72,11 @@ def test_download_all_with_a_nodefilter(make_local_hub, tmp_path):
     )
     for product in products:
         nodes = result.downloaded[product.id]["nodes"]
-        assert sorted(nodes) == ["manifest.safe", "preview/map-overlay.kml", "preview/quick-look.png"]
+        assert sorted(nodes) == [
+            "manifest.safe",
+            "preview/map-overlay.kml",
+            "preview/quick-look.png",
+        ]
         assert (tmp_path / f"{product.identifier}.SAFE" / "preview" / "quick-look.png").is_file()
 
 

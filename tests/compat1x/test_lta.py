@@ -143,7 +143,9 @@ def test_an_lta_batch_downloads_everything_within_the_quota(make_local_hub, tmp_
     assert result.retrieval_triggered == {} and result.failed == set()
     assert elapsed < 30
     log = hub.request_log
-    triggers = [(r.path, r.status) for r in log if r.path.endswith("$value") and r.status in (202, 403)]
+    triggers = [
+        (r.path, r.status) for r in log if r.path.endswith("$value") and r.status in (202, 403)
+    ]
     assert sorted({path for path, status in triggers if status == 202}) == sorted(
         f"/odata/v1/Products('{product_id}')/$value" for product_id in offline
     )

@@ -251,7 +251,9 @@ def hostile_manifest(path: str, answer: Answer) -> Answer:
     return Answer(answer.status, answer.headers, body)
 
 
-def test_a_hostile_manifest_cannot_place_files_outside_the_product(make_local_hub, tmp_path, caplog):
+def test_a_hostile_manifest_cannot_place_files_outside_the_product(
+    make_local_hub, tmp_path, caplog
+):
     hub = make_local_hub(products=20, product_size=40_000)
     product = sentinel(hub, "Sentinel-1")
     target = tmp_path / "a" / "b"

@@ -39,7 +39,7 @@ print(
     "failed",
     len(result.failed),
 )
-for product_id, info in result.downloaded.items():
+for _, info in result.downloaded.items():
     assert os.path.isfile(info["path"]), info["path"]
 
 ids = list(products)
@@ -53,7 +53,9 @@ for product_id, info in result.failed.items():
     print("failed", product_id, type(info["exception"]).__name__)
 
 info = api.get_product_odata(ids[0])
-print("odata", info["quicklook_url"].endswith("/Products('Quicklook')/$value"), info["manifest_name"])
+print(
+    "odata", info["quicklook_url"].endswith("/Products('Quicklook')/$value"), info["manifest_name"]
+)
 quicklook = api.download_quicklook(ids[0], out)
 print("quicklook", os.path.basename(quicklook["path"]), quicklook["error"] == "")
 downloaded, failed = api.download_all_quicklooks(ids[:2], out)
@@ -62,7 +64,10 @@ print("quicklooks", len(downloaded), len(failed))
 partial = api.download(ids[0], os.path.join(out, "nodes"), nodefilter=make_path_filter("*.xml"))
 print("nodes", sorted(os.path.basename(path) for path in partial["nodes"])[:1])
 small = api.download(ids[1], os.path.join(out, "small"), nodefilter=make_size_filter(4096))
-print("small", all(node["size"] <= 4096 for name, node in small["nodes"].items() if name != "manifest.safe"))
+print(
+    "small",
+    all(node["size"] <= 4096 for name, node in small["nodes"].items() if name != "manifest.safe"),
+)
 
 print("online", api.is_online(ids[0]), api.trigger_offline_retrieval(ids[0]))
 with api.get_stream(ids[0]) as stream:
