@@ -66,8 +66,8 @@ class FailedProducts(set):  # type: ignore[type-arg]
         yield from (product_id for product_id in self._infos if product_id in self)
         yield from (product_id for product_id in self if product_id not in self._infos)
 
-    def __repr__(self) -> str:
-        return f"FailedProducts({sorted(self)!r})"
+    def __repr__(self) -> str:  # as a set of ids shows itself (0.13 programs print it)
+        return repr(set(self))
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (FailedProducts, (self._infos,))
