@@ -1,4 +1,5 @@
-"""sentinelsat: search, inspect and download Copernicus Sentinel products from a DHuS server.
+"""sentinelsat: search, inspect and download Copernicus Sentinel products from a DHuS server
+or the Copernicus Data Space Ecosystem.
 
 The public API:
 
@@ -14,6 +15,15 @@ The public API:
 
 The names are imported on first use, so that ``import sentinelsat`` (and the start of the
 ``sentinelsat`` command) stays fast.
+
+The layers, each using only those below it (``docs/architecture.rst``):
+
+- the façade, :class:`SentinelAPI` (``sentinel.py``), and the command line (``scripts/``);
+- the backends (:mod:`sentinelsat.backends`), one per server protocol;
+- the protocol-agnostic engines: paging (``search``), downloads (``download``, ``bulk``),
+  ``integrity``, ``checksums``, the query language (``query``), ``parsing``, ``geo``,
+  ``conversions``;
+- the transport (``sessions``) and the exceptions (``exceptions``).
 """
 
 from __future__ import annotations

@@ -113,7 +113,8 @@ def _rebuild(cls: type, msg: str | None, hint: str, state: dict[str, Any]) -> Ba
     error: Any = cls.__new__(cls)  # type: ignore[call-overload]
     SentinelAPIError.__init__(error, msg, None, hint)
     error.__dict__.update(state)
-    return error
+    rebuilt: BaseException = error
+    return rebuilt
 
 
 class ServerError(SentinelAPIError):

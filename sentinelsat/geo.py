@@ -35,7 +35,8 @@ def read_geojson(geojson_file: str) -> dict[str, Any]:
         If the file cannot be read.
     """
     with open(geojson_file, encoding="utf-8") as f:
-        return geojson.load(f)
+        loaded: dict[str, Any] = geojson.load(f)
+        return loaded
 
 
 def geojson_to_wkt(

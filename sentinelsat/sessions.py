@@ -182,7 +182,7 @@ class Session(requests.Session):
         if isinstance(auth, OriginAuth) or hasattr(auth, "applies_to"):
             allowed = auth.applies_to(url)  # type: ignore[union-attr]
         else:
-            allowed = not self.should_strip_auth(response.request.url, url)
+            allowed = not self.should_strip_auth(response.request.url, url)  # type: ignore[no-untyped-call]
         if "Authorization" in headers and not allowed:
             del headers["Authorization"]
 
@@ -412,7 +412,9 @@ def send(
             attempt += 1
 
 
-def _request(session: requests.Session, method: str, url: str, kwargs: dict) -> requests.Response:
+def _request(
+    session: requests.Session, method: str, url: str, kwargs: dict[str, Any]
+) -> requests.Response:
     try:
         response = session.request(method, url, stream=True, **kwargs)
     except requests.exceptions.RequestException as error:

@@ -22,17 +22,19 @@ from abc import ABC, abstractmethod
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import requests
-from urllib3.util.retry import Retry
+if TYPE_CHECKING:  # pragma: no cover - light at run time: the command line imports this package
+    import requests
+    from urllib3.util.retry import Retry
+
+    from ..sessions import Connection
 
 from ..exceptions import NotSupportedError
-from ..sessions import Connection
 
 #: Called with the query as sent and each search answer, in page order.
-SearchObserver = Callable[[str, requests.Response], None]
+SearchObserver = Callable[[str, "requests.Response"], None]
 
 Info = dict[str, Any]
 

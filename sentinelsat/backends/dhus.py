@@ -49,9 +49,10 @@ from ..sessions import (
     server_message,
 )
 from . import Backend, Criteria, Info, SearchObserver
+from .endpoints import DHUS_DEFAULT_URL
 
 #: sentinelsat 0.13's default server (the former Copernicus Open Access Hub).
-DEFAULT_URL = "https://scihub.copernicus.eu/apihub/"
+DEFAULT_URL = DHUS_DEFAULT_URL
 
 #: The hub of the GNSS orbit products of the Copernicus Open Access Hub (``sentinelsat --gnss``)
 #: and its public guest account.

@@ -31,9 +31,10 @@ from typing import Any, NoReturn
 import click
 
 from sentinelsat import __version__
+from sentinelsat.backends.endpoints import DHUS_DEFAULT_URL
 from sentinelsat.exceptions import InvalidChecksumError, SentinelAPIError
 
-DEFAULT_URL = "https://scihub.copernicus.eu/apihub/"
+DEFAULT_URL = DHUS_DEFAULT_URL
 FOOTPRINTS_FILE = "search_footprints.geojson"
 FAILED_FILE = "corrupt_scenes.txt"
 
