@@ -18,11 +18,12 @@ The names are imported on first use, so that ``import sentinelsat`` (and the sta
 
 The layers, each using only those below it (``docs/architecture.rst``):
 
-- the façade, :class:`SentinelAPI` (``sentinel.py``), and the command line (``scripts/``);
+- the façade, :class:`SentinelAPI` (``sentinel.py``, with ``downloader.py``), and the command
+  line (``scripts/``);
 - the backends (:mod:`sentinelsat.backends`), one per server protocol;
-- the protocol-agnostic engines: paging (``search``), downloads (``download``, ``bulk``),
-  ``integrity``, ``checksums``, the query language (``query``), ``parsing``, ``geo``,
-  ``conversions``;
+- the protocol-agnostic engines: paging (``search``), downloads (``download``, ``bulk``,
+  ``partial``, ``lta``), ``integrity``, ``checksums``, the query language (``query``),
+  ``parsing``, ``geo``, ``products``, ``results``, ``conversions``;
 - the transport (``sessions``) and the exceptions (``exceptions``).
 """
 

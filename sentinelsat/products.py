@@ -223,7 +223,7 @@ class ProductInfo(dict):  # type: ignore[type-arg]
         except KeyError:
             raise KeyError(key) from None
 
-    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+    def get(self, key: str, default: Any = None) -> Any:
         if key in self:
             return super().get(key)
         return self.extra.get(key, default)

@@ -551,7 +551,7 @@ class SentinelAPI(Legacy013):
         OSError
             The file could not be written (e.g. the disk is full); the partial file is kept.
         """
-        downloader = self.downloader.copy(verify_checksum=checksum, node_filter=nodefilter)
+        downloader = self.downloader.copy(node_filter=nodefilter)
         downloader.verify_checksum = checksum
         return downloader.download(id, directory_path)
 

@@ -170,8 +170,8 @@ class Backend(ABC):
         ServerLimitError
             The user's concurrent downloads are exhausted (retry later).
         """
-        accepted = self.trigger_retrieval(connection, info)
-        return accepted is not False  # type: ignore[comparison-overlap]
+        self.trigger_retrieval(connection, info)
+        return True
 
     def stream_url(self, connection: Connection, product_id: str) -> str:
         """The URL of a product's bytes, from its id (the default asks for its info)."""
