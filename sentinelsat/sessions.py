@@ -488,9 +488,11 @@ def _request(
     session: requests.Session, method: str, url: str, kwargs: dict[str, Any]
 ) -> requests.Response:
     try:
-        return session.request(method, url, stream=True, **kwargs)
+        response = session.request(method, url, stream=True, **kwargs)
     except requests.exceptions.RequestException as error:
         raise network_error(error, _network_hint(error, url, kwargs.get("timeout"))) from error
+    logger.debug("%s %s: %s", method, url, response.status_code)
+    return response
 
 
 def _network_hint(error: requests.exceptions.RequestException, url: str, timeout: Any) -> str:
