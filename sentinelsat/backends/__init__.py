@@ -64,6 +64,10 @@ class Backend(ABC):
     name: str = ""
     #: Results per search request.
     page_size: int = 100
+    #: Features the server has no use for, which the command line refuses as usage errors:
+    #: ``"version"`` (the version of the server's software, ``--info``) and ``"retrieval"``
+    #: (ordering offline products from an archive, ``--lta-timeout``, ``--lta-retry-delay``).
+    lacks: frozenset[str] = frozenset()
 
     def __init__(self, api_url: str) -> None:
         self.api_url = api_url

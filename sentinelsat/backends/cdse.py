@@ -23,7 +23,7 @@ import math
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -36,6 +36,7 @@ from urllib3.util.retry import Retry
 
 from ..exceptions import (
     InvalidKeyError,
+    NotSupportedError,
     QueryLengthError,
     QuerySyntaxError,
     SentinelAPIError,
@@ -70,6 +71,9 @@ from .cdse_query import (
     window_clause,
 )
 from .cdse_tokens import CLIENT_ID, LOGIN_HINT, TOTP, KeycloakTokens
+
+#: Features of sentinelsat 1.x that CDSE has no use for (see :attr:`Backend.lacks`).
+LACKS = frozenset({"version", "retrieval"})
 
 #: The real service.
 CATALOGUE_URL = "https://catalogue.dataspace.copernicus.eu/odata/v1/"
@@ -370,6 +374,7 @@ class CDSEBackend(Backend):
 
     name = "cdse"
     page_size = MAX_TOP
+    lacks = LACKS
 
     def __init__(
         self,
@@ -636,8 +641,69 @@ class CDSEBackend(Backend):
         product_id = str(info.get("id") or info.get("uuid"))
         link = info.get("link_icon") or self._quicklooks.get(product_id)
         if not isinstance(link, str) or not link:
-            raise SentinelAPIError(f"Product {product_id} has no quicklook on CDSE")
+            raise NotSupportedError(f"Product {product_id} has no quicklook on CDSE")
         return link
+
+    def is_online(self, connection: Connection, product_id: str) -> bool:
+        return bool(self.product_info(connection, product_id).get("Online", True))
+
+    # ------------------------------------------------------------------ files of a product
+    def _nodes_url(self, info: Info, node_path: Sequence[str]) -> str:
+        """``<download host>Products(<id>)/Nodes(<name>)/...`` (the Nodes API)."""
+        base = self.download_base or self.api_url
+        names = "".join(f"/Nodes({url_quote(name, safe='')})" for name in node_path)
+        return f"{base}Products({info['id']}){names}"
+
+    def node_url(self, info: Info, node_path: Sequence[str]) -> str:
+        return self._nodes_url(info, node_path) + "/$value"
+
+    def list_nodes(
+        self, connection: Connection, info: Info, node_path: Sequence[str] = ()
+    ) -> list[Info]:
+        """The files and folders in a folder of a product (``()``: the product's folder
+        itself), from the Nodes API's listings (``{"result": [...]}``)."""
+        response = connection.send(
+            "GET",
+            self._nodes_url(info, node_path) + "/Nodes",
+            retry_statuses=CATALOGUE_RETRY_STATUSES,
+        )
+        document = decode(response)
+        entries = (
+            document.get("result", document.get("value")) if isinstance(document, dict) else None
+        )
+        if not isinstance(entries, list):
+            raise ServerError("The download host's answer lists no nodes", response)
+        return [self._node(info, node_path, entry, response) for entry in entries]
+
+    def node_info(self, connection: Connection, info: Info, node_path: Sequence[str]) -> Info:
+        """A file or folder of a product, found in its folder's listing (CDSE describes the
+        nodes of a folder, not a node by itself)."""
+        if not node_path:
+            raise ValueError("node_path must name a file or folder of the product")
+        for node in self.list_nodes(connection, info, node_path[:-1]):
+            if node["name"] == node_path[-1]:
+                return node
+        raise InvalidKeyError(f"Product {info['id']} has no file {'/'.join(node_path)}")
+
+    def _node(
+        self, info: Info, parent: Sequence[str], entry: Any, response: requests.Response
+    ) -> Info:
+        if not isinstance(entry, dict) or not isinstance(entry.get("Name"), str):
+            raise ServerError("The download host's answer has a node without a name", response)
+        path = (*parent, entry["Name"])
+        try:
+            size = int(entry.get("ContentLength") or 0)
+            children = int(entry.get("ChildrenNumber") or 0)
+        except (TypeError, ValueError):
+            size, children = 0, 0
+        folder = children > 0
+        return {
+            "name": entry["Name"],
+            "node_path": "/".join(path),
+            "size": size,
+            "is_folder": folder,
+            "url": None if folder else self.node_url(info, path),
+        }
 
     # ------------------------------------------------------------------ downloads
     def download_url(self, info: Info) -> str:
@@ -654,6 +720,14 @@ class CDSEBackend(Backend):
         raise SentinelAPILTAError(
             OFFLINE_MESSAGE.format(info.get("title") or info.get("id")), hint=OFFLINE_HINT
         )
+
+    def request_retrieval(self, connection: Connection, info: Info) -> bool:
+        """``False`` for an online product; an offline one cannot be ordered through this API
+        (:meth:`trigger_retrieval` raises)."""
+        if info.get("Online", True):
+            return False
+        self.trigger_retrieval(connection, info)
+        return True  # pragma: no cover - trigger_retrieval raises
 
     def refusal(self, response: requests.Response, offline: bool = False) -> Exception:
         """429: the user's concurrent downloads are exhausted (:class:`ServerLimitError`); an

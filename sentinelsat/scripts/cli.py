@@ -609,6 +609,31 @@ def options_1x(function: Any) -> Any:
     return function
 
 
+#: Options and the feature of the server (``Backend.lacks``) they need.
+_FEATURE_OPTIONS = {
+    "info": ("--info", "version"),
+    "lta_timeout": ("--lta-timeout", "retrieval"),
+    "lta_retry_delay": ("--lta-retry-delay", "retrieval"),
+}
+
+
+def _refuse_options_without_meaning(url: str, extra: Options1x) -> None:
+    """An option that the server's protocol has no use for is a usage error (CDSE has no
+    server version and cannot retrieve offline products)."""
+    given = [name for name in _FEATURE_OPTIONS if getattr(extra, name) not in (None, False)]
+    if not given:
+        return
+    from sentinelsat.backends import select_backend
+
+    backend = select_backend(url)
+    for name in given:
+        option, feature = _FEATURE_OPTIONS[name]
+        if feature in backend.lacks:
+            raise click.UsageError(
+                f"{option} has no meaning on this server ({backend.name} backend, {url})"
+            )
+
+
 def _gnss_server() -> tuple[str, tuple[str, str]]:
     from sentinelsat.backends.dhus import GNSS_CREDENTIALS, GNSS_URL
 
@@ -830,6 +855,7 @@ def cli(
     with _messages_on_stderr(), extra.log_level():
         if extra.gnss:
             url, (user, password) = _gnss_server()
+        _refuse_options_without_meaning(url, extra)
         if extra.info:
             _show_server_version(user, password, url, extra.timeout)
             return

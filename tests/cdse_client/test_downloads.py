@@ -172,6 +172,8 @@ def test_offline_products_fail_with_an_lta_error(cdse, api, tmp_path, caplog):
     with caplog.at_level(logging.ERROR, logger="sentinelsat"):
         downloaded, triggered, failed = api.download_all([offline.id, online.id], str(tmp_path))
     assert set(downloaded) == {online.id} and not triggered and set(failed) == {offline.id}
+    error = failed[offline.id]["exception"]
+    assert isinstance(error, LTAError) and "cannot retrieve offline products" in error.msg
     assert "cannot retrieve offline products through this API" in caplog.text
     with pytest.raises(LTAError) as error:
         api.download(offline.id, str(tmp_path))
