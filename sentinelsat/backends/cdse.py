@@ -77,6 +77,7 @@ LACKS = frozenset({"version", "retrieval"})
 
 #: The real service.
 CATALOGUE_URL = "https://catalogue.dataspace.copernicus.eu/odata/v1/"
+_CDSE_DOMAIN = "dataspace.copernicus.eu"
 TOKEN_URL = (
     "https://identity.dataspace.copernicus.eu/auth/realms/CDSE/protocol/openid-connect/token"
 )
@@ -619,6 +620,14 @@ class CDSEBackend(Backend):
                 if not _same_server(url, self.api_url):
                     break
             base = url.split("Products(", 1)[0] if "Products(" in url else self.api_url
+            if not _trusted_download_host(base, self.api_url):
+                raise SentinelAPIError(
+                    f"The catalogue redirects downloads to {base}, which is neither its own host "
+                    "nor a host of the Copernicus Data Space Ecosystem: the token is not sent "
+                    "there.",
+                    hint="Set the download host with CDSE_DOWNLOAD_URL (or the backend's "
+                    "download_url) if it is the right one.",
+                )
             auth = connection.session.auth
             if base != self.api_url and isinstance(auth, BearerAuth):
                 auth.add_origin(base)
@@ -745,6 +754,16 @@ class CDSEBackend(Backend):
 
     def is_accepted_retrieval(self, response: requests.Response) -> bool:
         return False  # CDSE never accepts a retrieval instead of a download
+
+
+def _trusted_download_host(url: str, api_url: str) -> bool:
+    """Whether the token may go to ``url`` without being told so: the catalogue's own host
+    (another port included, as for the local CDSE) or a host of the Copernicus Data Space
+    Ecosystem over HTTPS."""
+    scheme, host, _ = origin(url)
+    if host == origin(api_url)[1]:
+        return True
+    return scheme == "https" and (host == _CDSE_DOMAIN or host.endswith("." + _CDSE_DOMAIN))
 
 
 def _same_server(url: str, api_url: str) -> bool:

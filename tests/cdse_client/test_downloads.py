@@ -235,3 +235,17 @@ def test_a_session_of_the_caller(cdse, monkeypatch, tmp_path):
     session = requests.Session()
     api = SentinelAPI(cdse.user, cdse.password, cdse.url, False, session=session)
     assert api.session is session and api.query(uuid=cdse.entries[0].id)
+
+
+def test_the_token_is_not_sent_to_a_redirect_host_it_does_not_belong_to(
+    make_local_cdse, monkeypatch, tmp_path
+):
+    # the catalogue is reached as "localhost", its redirect names 127.0.0.1: another host
+    cdse = catalogue(make_local_cdse)
+    monkeypatch.setenv("CDSE_TOKEN_URL", cdse.token_url)  # and no CDSE_DOWNLOAD_URL
+    url = cdse.url.replace("127.0.0.1", "localhost")
+    api = SentinelAPI(cdse.user, cdse.password, url, backend="cdse", show_progressbars=False)
+    with pytest.raises(SentinelAPIError, match="the token is not sent there") as error:
+        api.download(cdse.entries[0].id, str(tmp_path))
+    assert "CDSE_DOWNLOAD_URL" in error.value.hint
+    assert by_server(cdse, "download") == []  # not a single request, so no token, went there
