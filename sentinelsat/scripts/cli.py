@@ -322,7 +322,7 @@ def _name_keyword(names: list[str]) -> dict[str, str]:
         )
     if len(names) == 1:
         return {"identifier": names[0]}
-    return {"identifier": "({})".format(" OR ".join(names))}
+    return {"identifier": f"({' OR '.join(names)})"}
 
 
 def _search_keywords(
@@ -412,7 +412,8 @@ def _write_failed(products: Products, failed: list[str], path: str) -> str:
     filename = _output_file(path, FAILED_FILE)
     with open(filename, "w", encoding="utf-8") as f:
         for product_id in failed:
-            f.write("{} : {}\n".format(product_id, products.get(product_id, {}).get("title", "")))
+            title = products.get(product_id, {}).get("title", "")
+            f.write(f"{product_id} : {title}\n")
     return filename
 
 
