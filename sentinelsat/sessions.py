@@ -302,6 +302,16 @@ class TransportAdapter(HTTPAdapter):
         return manager
 
 
+def follow_backoff(session: requests.Session, backoff: float) -> None:
+    """Give the retries of failed connections of ``session``'s sentinelsat adapters the base
+    ``backoff`` (adapters mounted by the user are left as they are)."""
+    for adapter in session.adapters.values():
+        if isinstance(adapter, TransportAdapter):
+            retry = adapter.max_retries
+            if retry.backoff_factor != backoff:
+                adapter.max_retries = retry.new(backoff_factor=backoff)
+
+
 def default_retry(backoff_factor: float = 0.5) -> Retry:
     """The retry policy of failed connections (transient answers are retried by :func:`send`).
 
