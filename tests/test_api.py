@@ -5,7 +5,7 @@ import pickle
 
 import pytest
 import requests
-from conftest import recordings
+from kit import recordings
 
 import sentinelsat
 from sentinelsat import (

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 import shapely.wkt
-from conftest import FIXTURES
+from kit import FIXTURES
 
 from sentinelsat import SentinelAPI, SentinelAPIError, geojson_to_wkt, read_geojson
 from sentinelsat.testing import LocalHub
