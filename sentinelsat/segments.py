@@ -1,0 +1,393 @@
+"""Segmented downloads: one product over several connections at once, within the flow limit.
+
+:class:`SegmentedTransfer` fetches the ranges of a product that its partial file still lacks.
+The product is cut into pieces as it goes: large ones first, smaller ones towards the end
+(each piece is a part of what is left over twice the connections, between
+:data:`MIN_PIECE` and :data:`MAX_PIECE`), so that every connection ends at about the same
+time and the pieces in flight sit next to each other. Each piece is one ``Range`` request
+read to its end (a server counts a flow until its answer is complete), written at its offset
+with ``pwrite``.
+
+The product's own flow is connection 0, in the calling thread; the others run on flows
+borrowed from the batch (:mod:`sentinelsat.flows`) and give them back between pieces when
+another product needs one, or when the server refuses one ("concurrent flows", 429). After
+each piece the complete ranges are recorded beside the partial file (:mod:`sentinelsat.ranges`)
+and the contiguous prefix is handed to the hasher (:class:`~sentinelsat.prefix.PrefixFollower`),
+which reads it back from the page cache: one pass, in order.
+
+Any failure stops every connection; what each one received is kept and recorded, and the
+error is raised for :class:`~sentinelsat.download.ProductDownload` to resume.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import requests
+import urllib3
+
+from .exceptions import Cancelled, ServerLimitError, TransferError, network_error
+from .files import CHUNK_SIZE, PARTIAL_SUFFIX
+from .flows import Flows, Lease
+from .log import logger
+from .prefix import PrefixFollower
+from .ranges import Range, RangeSet, save_state
+from .sessions import Connection, as_requests_error
+
+#: Smallest piece requested (except what is left of a range).
+MIN_PIECE = 8 << 20
+#: Largest piece requested: bounds how far the pieces in flight run ahead of the hashed prefix.
+MAX_PIECE = 64 << 20
+#: Fewest missing bytes for which a product is fetched in segments.
+MIN_SEGMENTED = 2 * MIN_PIECE
+
+#: Seconds between two records of the state while pieces complete.
+STATE_INTERVAL = 0.5
+
+_CONTENT_RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+|\*)$")
+
+
+class RangesIgnored(TransferError):
+    """The server answered a range request with the whole product."""
+
+
+class Pieces:
+    """The ranges still to fetch, handed out piece by piece (thread-safe).
+
+    Parameters
+    ----------
+    missing : list of (int, int)
+        The ranges to fetch, in file order.
+    min_piece, max_piece : int
+        Bounds of a piece's size.
+    """
+
+    def __init__(
+        self, missing: list[Range], min_piece: int = MIN_PIECE, max_piece: int = MAX_PIECE
+    ) -> None:
+        self.missing = list(missing)
+        self.min_piece = min_piece
+        self.max_piece = max_piece
+        self._lock = threading.Lock()
+
+    def take(self, connections: int) -> Range | None:
+        """The next piece for one of ``connections`` connections, or ``None`` when none is
+        left."""
+        with self._lock:
+            if not self.missing:
+                return None
+            left = sum(end - start for start, end in self.missing)
+            size = min(self.max_piece, max(self.min_piece, left // (2 * max(1, connections))))
+            start, end = self.missing[0]
+            stop = end if end - start < size + self.min_piece // 2 else start + size
+            if stop == end:
+                self.missing.pop(0)
+            else:
+                self.missing[0] = (stop, end)
+            return start, stop
+
+    def give_back(self, start: int, end: int) -> None:
+        """Put ``[start, end)`` back (a piece that was not completed)."""
+        if end <= start:
+            return
+        with self._lock:
+            self.missing.append((start, end))
+            self.missing.sort()
+
+    def left(self) -> int:
+        with self._lock:
+            return sum(end - start for start, end in self.missing)
+
+
+class SegmentedTransfer:
+    """Fetch the missing ranges of a product into its partial file.
+
+    Parameters
+    ----------
+    connection : Connection
+    url : str
+        The product's ``$value`` URL.
+    refusal : callable
+        Turns a refused answer into its exception (the backend's).
+    fd : int
+        The partial file, open for writing (not in append mode).
+    name_file : callable
+        Called with the first answer; gives the partial file the name the answer calls for
+        and returns the final path (the partial file's is that plus ``.incomplete``).
+    size : int
+        The product's size.
+    complete : RangeSet
+        The ranges already in the file.
+    follower : PrefixFollower
+        Hashes the contiguous prefix as it grows.
+    flows : Flows or None
+        Where spare flows are borrowed; ``None`` for one connection.
+    cancel : threading.Event
+    received : callable
+        Called with the number of body bytes of every chunk (from any thread).
+    """
+
+    def __init__(
+        self,
+        connection: Connection,
+        url: str,
+        refusal: Callable[[requests.Response], Exception],
+        fd: int,
+        name_file: Callable[[requests.Response], str],
+        size: int,
+        complete: RangeSet,
+        follower: PrefixFollower,
+        flows: Flows | None,
+        cancel: threading.Event,
+        received: Callable[[int], None],
+    ) -> None:
+        self.connection = connection
+        self.url = url
+        self.refusal = refusal
+        self.fd = fd
+        self.name_file = name_file
+        self.partial: str | None = None  # known from the first answer
+        self.size = size
+        self.complete = complete
+        self.follower = follower
+        self.flows = flows
+        self.cancel = cancel
+        self.received = received
+        self.pieces = Pieces(complete.missing(size))
+        self.connections = 1
+        self.stop = threading.Event()
+        self.errors: list[BaseException] = []
+        self._lock = threading.Lock()
+        self._saved_at = 0.0
+        self._workers: list[threading.Thread] = []
+
+    # -------------------------------------------------------------- the whole transfer
+    def run(self) -> None:
+        """Fetch every missing range.
+
+        Raises
+        ------
+        TransferError
+            A connection broke (``progressed`` tells whether the file grew); the partial
+            file and its state keep what was received.
+        RangesIgnored
+            The server answered a range request with the whole product.
+        ServerLimitError
+            The server refused the product's own connection.
+        """
+        try:
+            self._first_piece()
+            self._connection_loop(None)
+        except BaseException as error:
+            self._fail(error)
+        finally:
+            self.stop.set()
+            for worker in self._workers:
+                worker.join()
+            self._save(force=True)
+        if self.errors:
+            raise self.errors[0]
+
+    def _first_piece(self) -> None:
+        """Ask for the first piece, sized for every flow that can be borrowed now; start the
+        borrowed connections once the answer says the server accepts ranges."""
+        leases = self._borrow_leases()
+        try:
+            self.connections += len(leases)
+            piece = self.pieces.take(self.connections)
+            if piece is None:
+                return
+            response = self._request(piece, None)
+            assert response is not None
+            try:
+                if response.status_code != 206:
+                    raise RangesIgnored("The server ignored a range request", response)
+                self.partial = self.name_file(response) + PARTIAL_SUFFIX
+                for lease in leases:
+                    self._start(lease)
+                leases = []
+                self._receive(response, piece)
+            finally:
+                response.close()
+        finally:
+            for lease in leases:
+                lease.release()
+                self.connections -= 1
+
+    def _borrow_leases(self) -> list[Lease]:
+        """Flows the batch can spare, as long as each connection gets some work."""
+        leases: list[Lease] = []
+        if self.flows is None or self.pieces.left() < MIN_SEGMENTED:
+            return leases
+        while self.pieces.left() >= MIN_PIECE * (self.connections + len(leases) + 1):
+            lease = self.flows.borrow()
+            if lease is None:
+                break
+            leases.append(lease)
+        return leases
+
+    def _borrow_flows(self) -> None:
+        """Start a connection on every flow the batch can spare now."""
+        leases = self._borrow_leases()
+        with self._lock:
+            self.connections += len(leases)
+        for lease in leases:
+            self._start(lease)
+
+    def _start(self, lease: Lease) -> None:
+        worker = threading.Thread(
+            target=self._connection,
+            args=(lease,),
+            name=f"sentinelsat-segment-{len(self._workers) + 1}",
+            daemon=True,
+        )
+        self._workers.append(worker)
+        worker.start()
+
+    def _connection(self, lease: Lease) -> None:
+        try:
+            self._connection_loop(lease)
+        except BaseException as error:
+            self._fail(error)
+        finally:
+            with self._lock:
+                self.connections -= 1
+            lease.release()
+
+    def _connection_loop(self, lease: Lease | None) -> None:
+        """Fetch pieces until none is left, the transfer stops or the lease is wanted back."""
+        while not self.stop.is_set():
+            if lease is not None and lease.should_return():
+                return
+            piece = self.pieces.take(self.connections)
+            if piece is None:
+                if lease is None and any(worker.is_alive() for worker in self._workers):
+                    self.stop.wait(0.05)  # a borrowed connection may give a piece back
+                    continue
+                return
+            response = self._request(piece, lease)
+            if response is None:  # the server refused a borrowed flow
+                return
+            try:
+                self._receive(response, piece)
+            finally:
+                response.close()
+            if lease is None:
+                self._borrow_flows()  # flows freed by other products
+
+    # -------------------------------------------------------------- one piece
+    def _request(self, piece: Range, lease: Lease | None) -> requests.Response | None:
+        start, end = piece
+        try:
+            response = self.connection.send(
+                "GET", self.url, headers={"Range": f"bytes={start}-{end - 1}"}, stream=True
+            )
+        except BaseException:
+            self.pieces.give_back(start, end)
+            raise
+        if response.status_code in (200, 206):
+            return response
+        self.pieces.give_back(start, end)
+        try:
+            error = self.refusal(response) if response.status_code != 200 else None
+        finally:
+            response.close()
+        if error is None:
+            raise RangesIgnored("The server ignored a range request", response)
+        refused = isinstance(error, ServerLimitError) or response.status_code == 429
+        if refused and lease is not None and self.flows is not None:
+            logger.debug("The server refused a segment connection: %s", error)
+            self.flows.refused()
+            return None
+        raise error
+
+    def _receive(self, response: requests.Response, piece: Range) -> None:
+        """Write the answer for ``piece`` at its offset; record what was written."""
+        start, end = piece
+        if response.status_code == 200 or content_range_start(response) != start:
+            self.pieces.give_back(start, end)
+            if response.status_code == 200:
+                raise RangesIgnored("The server ignored a range request", response)
+            raise TransferError("The server answered another range than asked", response)
+        position = start
+        try:
+            for chunk in _chunks(response, end - start):
+                if self.cancel.is_set():
+                    raise Cancelled()
+                if self.stop.is_set():
+                    break
+                written = os.pwrite(self.fd, chunk, position)
+                while written < len(chunk):  # pragma: no cover - short writes are rare
+                    written += os.pwrite(self.fd, memoryview(chunk)[written:], position + written)
+                position += len(chunk)
+                self.received(len(chunk))
+        except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError) as error:
+            transfer = network_error(
+                as_requests_error(error),
+                f"Connection lost after {position - start} bytes of a segment.",
+                TransferError,
+            )
+            transfer.response = response
+            raise transfer from error
+        finally:
+            self._completed(start, position)
+            self.pieces.give_back(position, end)
+        if position < end and not self.stop.is_set():
+            raise TransferError(f"A segment ended after {position - start} of {end - start} bytes")
+
+    def _completed(self, start: int, end: int) -> None:
+        if end <= start:
+            return
+        with self._lock:
+            self.complete.add(start, end)
+            prefix = self.complete.prefix()
+        self.follower.advance(prefix)
+        self._save()
+
+    def _save(self, force: bool = False) -> None:
+        if self.partial is None:
+            return
+        with self._lock:
+            now = time.monotonic()
+            if not force and now - self._saved_at < STATE_INTERVAL:
+                return
+            self._saved_at = now
+            ranges = RangeSet(self.complete.ranges)
+        try:
+            save_state(self.partial, self.size, ranges)
+        except OSError as error:  # e.g. disk full: the data is what matters
+            logger.warning("Could not record the segments of %s: %s", self.partial, error)
+
+    def _fail(self, error: BaseException) -> None:
+        with self._lock:
+            self.errors.append(error)
+        self.stop.set()
+
+
+def content_range_start(response: requests.Response) -> int:
+    """The first byte of a 206 answer's ``Content-Range``, -1 if it has none."""
+    match = _CONTENT_RANGE.match(response.headers.get("Content-Range", "").strip())
+    return int(match.group(1)) if match else -1
+
+
+def _chunks(response: requests.Response, limit: int) -> Any:
+    """The body, undecoded, in chunks of what the connection delivered, at most ``limit``."""
+    raw = response.raw
+    while limit > 0:
+        chunk = (
+            raw.read1(min(CHUNK_SIZE, limit))
+            if hasattr(raw, "read1")
+            else raw.read(min(CHUNK_SIZE, limit))
+        )
+        if not chunk:
+            return
+        limit -= len(chunk)
+        yield chunk
+
+
+__all__ = ["MIN_SEGMENTED", "Pieces", "RangesIgnored", "SegmentedTransfer"]
