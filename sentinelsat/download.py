@@ -38,6 +38,7 @@ from .files import (
 )
 from .log import logger
 from .prefix import PrefixFollower, WriteBehind, larger_than_memory_share
+from .products import with_values
 from .ranges import RangeSet, load_state, move_state, remove_state
 from .sessions import Connection, as_requests_error
 
@@ -130,7 +131,8 @@ class ProductDownload:
         while True:
             try:
                 path, triggered = self._attempt()
-                return dict(self.info, path=path, downloaded_bytes=self.transferred), triggered
+                result = with_values(self.info, path=path, downloaded_bytes=self.transferred)
+                return result, triggered
             except TransferError as error:
                 stalled = 0 if error.progressed else stalled + 1
                 if stalled >= self.max_stalled_attempts:
@@ -144,8 +146,7 @@ class ProductDownload:
 
         An empty partial file is removed when the lock is released, whatever happened: a
         product that was skipped, triggered or refused leaves no file behind."""
-        existing = product_files(self.directory, self.name, partial=True)
-        path = existing[0] if existing else self._path(DEFAULT_EXTENSION) + PARTIAL_SUFFIX
+        path = self._partial_path()
         # locked_file yields only once the file it locked is the one at ``path``
         with locked_file(path, self.cancel.is_set) as handle:
             self.partial = path
@@ -157,9 +158,27 @@ class ProductDownload:
     def _path(self, extension: str) -> str:
         return os.path.join(self.directory, self.name + extension)
 
+    # the hooks a download of something else than a whole product overrides
+    def _partial_path(self) -> str:
+        """The partial file to continue: an existing one, or a new ``.zip.incomplete``."""
+        existing = product_files(self.directory, self.name, partial=True)
+        return existing[0] if existing else self._path(DEFAULT_EXTENSION) + PARTIAL_SUFFIX
+
+    def _complete_candidates(self) -> list[str]:
+        """Files that may already hold the complete download."""
+        return product_files(self.directory, self.name)
+
+    def _url(self) -> str:
+        return self.backend.download_url(self.info)
+
+    def _final_path(self, response: requests.Response) -> str:
+        """The final path, with the extension the server gives the product."""
+        server_filename = filename_from_disposition(response.headers.get("Content-Disposition"))
+        return self._path(extension_for(self.info.get("title"), server_filename))
+
     def _complete_copy(self) -> str | None:
         """The path of a correct copy of the product already on disk, if any."""
-        for path in product_files(self.directory, self.name):
+        for path in self._complete_candidates():
             if self.size is not None and os.path.getsize(path) != self.size:
                 continue
             if self.expected is None or self._verify_file(path):
@@ -251,7 +270,7 @@ class ProductDownload:
 
     def _request(self, offset: int | None) -> requests.Response:
         headers = {"Range": f"bytes={offset}-"} if offset else {}
-        url = self.backend.download_url(self.info)
+        url = self._url()
         response = self.connection.send("GET", url, headers=headers, stream=True)
         if response.status_code in (200, 202, 206):
             return response
@@ -266,8 +285,7 @@ class ProductDownload:
     def _name_from_response(self, response: requests.Response) -> str:
         """The final path, with the extension the server gives the product; the partial
         file is renamed to match it."""
-        server_filename = filename_from_disposition(response.headers.get("Content-Disposition"))
-        final = self._path(extension_for(self.info.get("title"), server_filename))
+        final = self._final_path(response)
         if self.partial != final + PARTIAL_SUFFIX:
             assert self.partial is not None
             os.replace(self.partial, final + PARTIAL_SUFFIX)  # the lock follows the file
@@ -366,7 +384,7 @@ class ProductDownload:
                 follower = self._follower(fd, digest, prefix)
                 transfer = SegmentedTransfer(
                     self.connection,
-                    self.backend.download_url(self.info),
+                    self._url(),
                     lambda response: self.backend.refusal(response, self.offline),
                     fd,
                     self._name_from_response,
@@ -513,3 +531,16 @@ def _naming_file(error: OSError, path: str) -> OSError:
     if error.filename is not None or error.errno is None:
         return error
     return OSError(error.errno, error.strerror, path)
+
+
+def __getattr__(name: str) -> Any:
+    # sentinelsat 1.x's module ``sentinelsat.download`` held these
+    if name == "Downloader":
+        from .downloader import Downloader
+
+        return Downloader
+    if name == "DownloadStatus":
+        from .results import DownloadStatus
+
+        return DownloadStatus
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

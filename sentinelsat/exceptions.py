@@ -13,6 +13,7 @@
     │   ├── InvalidKeyError                 no product with this id (also a KeyError)
     │   ├── SentinelAPILTAError = LTAError  the long term archive refused a retrieval, or it timed out
     │   ├── LTATriggered(uuid)              an offline product's retrieval was triggered
+    │   ├── NotSupportedError               the server does not offer this (also a NotImplementedError)
     │   └── NetworkError                    no answer: refused, reset, timed out, TLS failure...
     │       └── TransferError               the connection broke while a body was being received
     └── InvalidChecksumError                a downloaded file does not match the server's checksum
@@ -44,6 +45,7 @@ __all__ = [
     "LTAError",
     "LTATriggered",
     "NetworkError",
+    "NotSupportedError",
     "QueryLengthError",
     "QuerySyntaxError",
     "SentinelAPIError",
@@ -111,7 +113,8 @@ def _rebuild(cls: type, msg: str | None, hint: str, state: dict[str, Any]) -> Ba
     error: Any = cls.__new__(cls)  # type: ignore[call-overload]
     SentinelAPIError.__init__(error, msg, None, hint)
     error.__dict__.update(state)
-    return error
+    rebuilt: BaseException = error
+    return rebuilt
 
 
 class ServerError(SentinelAPIError):
@@ -184,6 +187,13 @@ class LTATriggered(SentinelAPIError):
             response,
             hint,
         )
+
+
+class NotSupportedError(SentinelAPIError, NotImplementedError):
+    """The server does not offer this feature (e.g. quicklooks, or the files inside a product,
+    on a server whose backend does not implement them). Also a :class:`NotImplementedError`."""
+
+    __str__ = SentinelAPIError.__str__
 
 
 class NetworkError(SentinelAPIError):

@@ -35,18 +35,24 @@ def read_geojson(geojson_file: str) -> dict[str, Any]:
         If the file cannot be read.
     """
     with open(geojson_file, encoding="utf-8") as f:
-        return geojson.load(f)
+        loaded: dict[str, Any] = geojson.load(f)
+        return loaded
 
 
-def geojson_to_wkt(geojson_obj: dict[str, Any], feature_number: int = 0, decimals: int = 4) -> str:
+def geojson_to_wkt(
+    geojson_obj: dict[str, Any], feature_number: int | None = 0, decimals: int = 4
+) -> str:
     """Convert a GeoJSON object into compact Well-Known Text for a DHuS search.
 
     Parameters
     ----------
     geojson_obj : dict
         A FeatureCollection, a Feature or a bare geometry.
-    feature_number : int, optional
-        Which feature of a FeatureCollection to use (the first by default).
+    feature_number : int or None, optional
+        Which feature of a FeatureCollection to use (the first by default, as in sentinelsat
+        0.13). ``None`` takes them all, as sentinelsat 1.1 did: a FeatureCollection becomes a
+        ``GEOMETRYCOLLECTION`` of the geometries of its features (a Feature or a bare
+        geometry is converted as it is).
     decimals : int, optional
         Decimal places to round the coordinates to (4 by default, about 10 m).
 
@@ -54,7 +60,7 @@ def geojson_to_wkt(geojson_obj: dict[str, Any], feature_number: int = 0, decimal
     -------
     str
         E.g. ``POLYGON((-66.2695 -8.0592,-66.2695 0.7031,...))``. A third coordinate is
-        dropped.
+        dropped. The input is not modified.
 
     Raises
     ------
@@ -68,7 +74,7 @@ def geojson_to_wkt(geojson_obj: dict[str, Any], feature_number: int = 0, decimal
     return _compact(text)
 
 
-def _select_geometry(obj: Any, feature_number: int) -> dict[str, Any]:
+def _select_geometry(obj: Any, feature_number: int | None) -> dict[str, Any]:
     if not isinstance(obj, dict) or not isinstance(obj.get("type"), str):
         raise ValueError(f"Not a GeoJSON object: {_shorten(obj)}")
     kind = obj["type"]
@@ -76,6 +82,9 @@ def _select_geometry(obj: Any, feature_number: int) -> dict[str, Any]:
         features = obj.get("features")
         if not isinstance(features, list) or not features:
             raise ValueError("The GeoJSON FeatureCollection contains no features")
+        if feature_number is None:
+            geometries = [_select_geometry(feature, 0) for feature in features]
+            return {"type": "GeometryCollection", "geometries": geometries}
         if not isinstance(feature_number, int) or not -len(features) <= feature_number < len(
             features
         ):
@@ -153,3 +162,36 @@ def _compact(text: str) -> str:
 def _shorten(value: Any, limit: int = 80) -> str:
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+_WKT_TYPES = (
+    "POINT|LINESTRING|POLYGON|MULTIPOINT|MULTILINESTRING|MULTIPOLYGON|GEOMETRYCOLLECTION|ENVELOPE"
+)
+_WKT = re.compile(
+    rf"^\s*(?:{_WKT_TYPES})(?:\s+(?:Z|M|ZM))?\s*(?:\(\s*[-+0-9.eE\s,()A-Za-z]*\)|EMPTY)\s*$",
+    re.IGNORECASE,
+)
+
+
+def is_wkt(possible_wkt: str) -> bool:
+    """Whether a string looks like Well-Known Text: a geometry type (``POINT``,
+    ``LINESTRING``, ``POLYGON``, their ``MULTI`` forms, ``GEOMETRYCOLLECTION``, or the
+    ``ENVELOPE`` of Solr) followed by coordinates in balanced parentheses.
+
+    Parameters
+    ----------
+    possible_wkt : str
+
+    Returns
+    -------
+    bool
+        A syntax check only: it does not say that the geometry is valid.
+    """
+    if not isinstance(possible_wkt, str) or not _WKT.match(possible_wkt):
+        return False
+    depth = 0
+    for character in possible_wkt:
+        depth += {"(": 1, ")": -1}.get(character, 0)
+        if depth < 0:
+            return False
+    return depth == 0

@@ -102,7 +102,10 @@ def format_query(
         Spatial relation between the footprints and ``area`` (any case).
     **keywords
         Further search keywords, e.g. ``platformname='Sentinel-2'`` or
-        ``cloudcoverpercentage=(0, 30)``.
+        ``cloudcoverpercentage=(0, 30)``. A set of values means any of them (as in
+        sentinelsat 1.x): ``producttype={'GRD', 'SLC'}`` gives
+        ``(producttype:GRD OR producttype:SLC)``, the alternatives sorted; ranges and dates can
+        be alternatives too, and an empty set leaves the keyword out.
 
     Returns
     -------
@@ -128,9 +131,9 @@ def format_query(
 
     parts = []
     for name in sorted(terms):
-        value = _format_value(name, terms[name])
-        if value is not None:
-            parts.append(f"{name}:{value}")
+        term = _format_term(name, terms[name])
+        if term is not None:
+            parts.append(term)
     if raw:
         parts.append(raw)
     if area is not None:
@@ -148,6 +151,25 @@ def _check_duplicates(names: Iterable[str]) -> None:
                 f"{seen[key]!r} and {name!r}"
             )
         seen[key] = name
+
+
+def _format_term(name: str, value: Any) -> str | None:
+    """``name:value``, or for a set of values (sentinelsat 1.x) the alternatives
+    ``(name:a OR name:b)``, sorted; ``None`` means the keyword is left out (an empty set, or
+    a range open at both ends)."""
+    if not isinstance(value, (set, frozenset)):
+        formatted = _format_value(name, value)
+        return None if formatted is None else f"{name}:{formatted}"
+    alternatives = set()
+    for item in value:
+        if isinstance(item, (set, frozenset)):
+            raise ValueError(f"Keyword {name!r}: a set of alternatives cannot contain a set")
+        formatted = _format_value(name, item)
+        if formatted is not None:
+            alternatives.add(f"{name}:{formatted}")
+    if not alternatives:
+        return None
+    return "({})".format(" OR ".join(sorted(alternatives)))
 
 
 def _format_value(name: str, value: Any) -> str | None:

@@ -39,12 +39,13 @@ from .prefix import PrefixFollower
 from .ranges import Range, RangeSet, save_state
 from .sessions import Connection, as_requests_error
 
-#: Smallest piece requested (except what is left of a range).
-MIN_PIECE = 8 << 20
+#: Smallest piece requested (except what is left of a range): the connections end within
+#: the time of one such piece of each other.
+MIN_PIECE = 4 << 20
 #: Largest piece requested: bounds how far the pieces in flight run ahead of the hashed prefix.
 MAX_PIECE = 64 << 20
 #: Fewest missing bytes for which a product is fetched in segments.
-MIN_SEGMENTED = 2 * MIN_PIECE
+MIN_SEGMENTED = 16 << 20
 
 #: Seconds between two records of the state while pieces complete.
 STATE_INTERVAL = 0.5
@@ -68,11 +69,11 @@ class Pieces:
     """
 
     def __init__(
-        self, missing: list[Range], min_piece: int = MIN_PIECE, max_piece: int = MAX_PIECE
+        self, missing: list[Range], min_piece: int | None = None, max_piece: int | None = None
     ) -> None:
         self.missing = list(missing)
-        self.min_piece = min_piece
-        self.max_piece = max_piece
+        self.min_piece = min_piece or MIN_PIECE
+        self.max_piece = max_piece or MAX_PIECE
         self._lock = threading.Lock()
 
     def take(self, connections: int) -> Range | None:
@@ -224,7 +225,7 @@ class SegmentedTransfer:
         leases: list[Lease] = []
         if self.flows is None or self.pieces.left() < MIN_SEGMENTED:
             return leases
-        while self.pieces.left() >= MIN_PIECE * (self.connections + len(leases) + 1):
+        while self.pieces.left() >= 2 * MIN_PIECE * (self.connections + len(leases) + 1):
             lease = self.flows.borrow()
             if lease is None:
                 break

@@ -182,7 +182,7 @@ class Session(requests.Session):
         if isinstance(auth, OriginAuth) or hasattr(auth, "applies_to"):
             allowed = auth.applies_to(url)  # type: ignore[union-attr]
         else:
-            allowed = not self.should_strip_auth(response.request.url, url)
+            allowed = not self.should_strip_auth(response.request.url, url)  # type: ignore[no-untyped-call]
         if "Authorization" in headers and not allowed:
             del headers["Authorization"]
 
@@ -412,11 +412,15 @@ def send(
             attempt += 1
 
 
-def _request(session: requests.Session, method: str, url: str, kwargs: dict) -> requests.Response:
+def _request(
+    session: requests.Session, method: str, url: str, kwargs: dict[str, Any]
+) -> requests.Response:
     try:
-        return session.request(method, url, stream=True, **kwargs)
+        response = session.request(method, url, stream=True, **kwargs)
     except requests.exceptions.RequestException as error:
         raise network_error(error, _network_hint(error, url, kwargs.get("timeout"))) from error
+    logger.debug("%s %s: %s", method, url, response.status_code)
+    return response
 
 
 def _network_hint(error: requests.exceptions.RequestException, url: str, timeout: Any) -> str:

@@ -20,18 +20,21 @@ from __future__ import annotations
 import importlib
 from abc import ABC, abstractmethod
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import requests
-from urllib3.util.retry import Retry
+if TYPE_CHECKING:  # pragma: no cover - light at run time: the command line imports this package
+    import requests
+    from urllib3.util.retry import Retry
 
-from ..sessions import Connection
+    from ..sessions import Connection
+
+from ..exceptions import NotSupportedError
 
 #: Called with the query as sent and each search answer, in page order.
-SearchObserver = Callable[[str, requests.Response], None]
+SearchObserver = Callable[[str, "requests.Response"], None]
 
 Info = dict[str, Any]
 
@@ -138,6 +141,78 @@ class Backend(ABC):
         """Whether a download answer says the product went offline and its retrieval was
         accepted instead (DHuS: 202)."""
         return response.status_code == 202
+
+    # ------------------------------------------------------------------ optional features
+    # What sentinelsat 1.x added. A backend whose server lacks a feature keeps these
+    # defaults, which raise NotSupportedError (a SentinelAPIError and a NotImplementedError).
+    def unsupported(self, feature: str) -> NotSupportedError:
+        """The error for a feature this server does not offer."""
+        return NotSupportedError(
+            f"{feature} is not supported by this server ({self.name or type(self).__name__} "
+            f"backend, {self.api_url})"
+        )
+
+    def request_retrieval(self, connection: Connection, info: Info) -> bool:
+        """Ask for a product's retrieval from the long term archive, telling whether it was
+        needed.
+
+        Returns
+        -------
+        bool
+            ``True`` when the retrieval was accepted (the product is offline), ``False`` when
+            the product turned out to be online. The default calls :meth:`trigger_retrieval`
+            and returns ``True``.
+
+        Raises
+        ------
+        SentinelAPILTAError
+            The server refused (quota, not accepted).
+        ServerLimitError
+            The user's concurrent downloads are exhausted (retry later).
+        """
+        self.trigger_retrieval(connection, info)
+        return True
+
+    def stream_url(self, connection: Connection, product_id: str) -> str:
+        """The URL of a product's bytes, from its id (the default asks for its info)."""
+        return self.download_url(self.product_info(connection, product_id))
+
+    def is_online(self, connection: Connection, product_id: str) -> bool:
+        """Whether a product can be downloaded now (not in the long term archive)."""
+        raise self.unsupported("Asking whether a product is online")
+
+    def quicklook_url(self, info: Info) -> str:
+        """The URL of a product's quicklook (a JPEG image)."""
+        raise self.unsupported("Quicklooks")
+
+    def version(self, connection: Connection) -> str:
+        """The version of the server's software."""
+        raise self.unsupported("Asking for the server's version")
+
+    def node_url(self, info: Info, node_path: Sequence[str]) -> str:
+        """The URL of the bytes of one file inside a product (``Range`` requests allowed).
+
+        Parameters
+        ----------
+        info : dict
+            The product's info.
+        node_path : sequence of str
+            The names from the product's folder (``<title>.SAFE``) down to the file, e.g.
+            ``("S1A_....SAFE", "preview", "map-overlay.kml")``.
+        """
+        raise self.unsupported("Downloading the files of a product (nodes)")
+
+    def node_info(self, connection: Connection, info: Info, node_path: Sequence[str]) -> Info:
+        """A file or folder inside a product: ``name``, ``size`` (bytes), ``url`` (of its
+        bytes; for a file) and ``is_folder``."""
+        raise self.unsupported("Describing the files of a product (nodes)")
+
+    def list_nodes(
+        self, connection: Connection, info: Info, node_path: Sequence[str] = ()
+    ) -> list[Info]:
+        """The files and folders in a folder of a product (``()``: the product's top level),
+        each described as by :meth:`node_info`."""
+        raise self.unsupported("Listing the files of a product (nodes)")
 
 
 BACKENDS = {"dhus": "sentinelsat.backends.dhus:DHuSBackend"}

@@ -8,20 +8,36 @@ mirrors.
 - Downloads: ``.../Products('<id>')/$value`` with HTTP basic authentication and ``Range``.
 - The long term archive: a plain ``GET`` of an offline product's ``$value`` asks for it (202
   Accepted); 403 means the user's quota, 500 and 503 a refusal; 403 with "concurrent flows"
-  means the user's concurrent downloads are exhausted.
+  means the user's concurrent downloads are exhausted. ``.../Online/$value`` says whether a
+  product is online (``true``/``false``); servers without that property (older DHuS, CODA)
+  answer an error, and the product's OData entity is asked instead.
+- The files inside a product (OData ``Nodes``):
+  ``.../Products('<id>')/Nodes('<name>.SAFE')/Nodes('<folder>')/Nodes('<file>')/$value``.
+- Quicklooks: ``.../Products('<id>')/Products('Quicklook')/$value`` (a JPEG).
+- The server's version: ``<api_url>api/stub/version`` (``{"value": "2.4.1"}``); the Copernicus
+  Open Access Hub answered it on ``https://scihub.copernicus.eu/dhus/`` only.
+- The GNSS hub of orbit products, with its public guest account: :data:`GNSS_URL`,
+  :data:`GNSS_CREDENTIALS`.
 """
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
-from collections.abc import Iterable
-from urllib.parse import quote
+from collections.abc import Iterable, Sequence
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import requests
 from urllib3.util.retry import Retry
 
 from .. import query as solr
-from ..exceptions import SentinelAPIError, SentinelAPILTAError, ServerError, ServerLimitError
+from ..exceptions import (
+    SentinelAPIError,
+    SentinelAPILTAError,
+    ServerError,
+    ServerLimitError,
+    UnauthorizedError,
+)
 from ..parsing import parse_odata_response, parse_opensearch_response
 from ..search import Page, load_pages
 from ..sessions import (
@@ -33,9 +49,20 @@ from ..sessions import (
     server_message,
 )
 from . import Backend, Criteria, Info, SearchObserver
+from .endpoints import DHUS_DEFAULT_URL
 
 #: sentinelsat 0.13's default server (the former Copernicus Open Access Hub).
-DEFAULT_URL = "https://scihub.copernicus.eu/apihub/"
+DEFAULT_URL = DHUS_DEFAULT_URL
+
+#: The hub of the GNSS orbit products of the Copernicus Open Access Hub (``sentinelsat --gnss``)
+#: and its public guest account.
+GNSS_URL = "https://scihub.copernicus.eu/gnss/"
+GNSS_CREDENTIALS = ("gnssguest", "gnssguest")
+
+#: The host and path of the Copernicus Open Access Hub's API, and those where it answered
+#: ``api/stub/version``.
+APIHUB = ("apihub.copernicus.eu", "/apihub/")
+APIHUB_VERSION_SITE = ("scihub.copernicus.eu", "/dhus/")
 
 #: Names searched for with one query (as sentinelsat 0.13 did), fewer if they are long.
 NAMES_PER_QUERY = 40
@@ -57,10 +84,30 @@ def search_url(api_url: str, rows: int, start: int, orderby: str | None = None) 
     return f"{url}&orderby={orderby}" if orderby else url
 
 
+def odata_key(value: str) -> str:
+    """A string as an OData key literal's content: ``'`` doubled, the rest URL-quoted."""
+    return quote(str(value).replace("'", "''"), safe="'")
+
+
 def odata_url(api_url: str, product_id: str, suffix: str = "") -> str:
     """``<api_url>odata/v1/Products('<id>')<suffix>``, the id quoted as OData wants it."""
-    key = quote(str(product_id).replace("'", "''"), safe="'")
-    return f"{api_url}odata/v1/Products('{key}'){suffix}"
+    return f"{api_url}odata/v1/Products('{odata_key(product_id)}'){suffix}"
+
+
+def nodes_suffix(node_path: Sequence[str]) -> str:
+    """``/Nodes('<a>')/Nodes('<b>')...`` for the names of ``node_path``."""
+    return "".join(f"/Nodes('{odata_key(name)}')" for name in node_path)
+
+
+def version_urls(api_url: str) -> list[str]:
+    """Where to ask for the server's version: ``<api_url>api/stub/version``, then, for the
+    Copernicus Open Access Hub's API, the site that answered it."""
+    urls = [f"{api_url}api/stub/version"]
+    parts = urlsplit(api_url)
+    if ((parts.hostname or "").lower(), parts.path) == APIHUB:
+        host, path = APIHUB_VERSION_SITE
+        urls.append(urlunsplit((parts.scheme, host, f"{path}api/stub/version", "", "")))
+    return urls
 
 
 def query_length_hint(query: str) -> str:
@@ -140,6 +187,35 @@ def classify_refusal(response: requests.Response, offline: bool = False) -> Sent
     return ServerError(message, response)
 
 
+def request_retrieval(connection: Connection, url: str) -> bool:
+    """Ask for a product's retrieval from the long term archive with a GET of its first two
+    bytes (sentinelsat 1.x's request), closed without reading the body.
+
+    Returns
+    -------
+    bool
+        ``True`` when the retrieval was accepted (202), ``False`` when the product is online.
+
+    Raises
+    ------
+    SentinelAPILTAError
+        The server refused the retrieval (403 quota, 500, 503).
+    ServerLimitError
+        The user's concurrent downloads are exhausted (403 "concurrent flows"): retry later.
+    """
+    response = connection.send(
+        "GET", url, stream=True, retry_statuses=(), headers={"Range": "bytes=0-1"}
+    )
+    try:
+        if response.status_code in (200, 206):
+            return False
+        if response.status_code == 202:
+            return True
+        raise classify_refusal(response, offline=True)
+    finally:
+        response.close()
+
+
 def trigger_offline_retrieval(connection: Connection, url: str) -> int:
     """Ask for an offline product, the way DHuS clients of 2018 did: a plain GET of its
     ``$value`` URL, closed without reading the body.
@@ -171,6 +247,11 @@ class DHuSBackend(Backend):
 
     name = "dhus"
     page_size = 100
+
+    def __init__(self, api_url: str) -> None:
+        super().__init__(api_url)
+        self._online_property = True  # False once the server said it has no Online property
+        self._lock = threading.Lock()
 
     def create_session(
         self,
@@ -270,6 +351,84 @@ class DHuSBackend(Backend):
     def refusal(self, response: requests.Response, offline: bool = False) -> Exception:
         return classify_refusal(response, offline)
 
+    # ------------------------------------------------------------------ sentinelsat 1.x's additions
+    def request_retrieval(self, connection: Connection, info: Info) -> bool:
+        return request_retrieval(connection, self.download_url(info))
+
+    def stream_url(self, connection: Connection, product_id: str) -> str:
+        return odata_url(self.api_url, product_id, "/$value")
+
+    def is_online(self, connection: Connection, product_id: str) -> bool:
+        if self._online_property:
+            response = connection.send("GET", odata_url(self.api_url, product_id, "/Online/$value"))
+            if response.status_code == 200:
+                text = response.text.strip().lower()
+                if text in ("true", "false"):
+                    return text == "true"
+            else:
+                message = server_message(response)
+                if response.status_code in (401, 403) or "Invalid key" in message:
+                    check_response(response)
+            with self._lock:
+                self._online_property = False  # e.g. "Property Online not found" (older DHuS)
+        return bool(self.product_info(connection, product_id).get("Online", True))
+
+    def quicklook_url(self, info: Info) -> str:
+        return odata_url(self.api_url, info["id"], "/Products('Quicklook')/$value")
+
+    def version(self, connection: Connection) -> str:
+        error: SentinelAPIError | None = None
+        for url in version_urls(self.api_url):
+            response = connection.send("GET", url)
+            try:
+                value = decode_json(response)["value"]
+                return str(value)
+            except UnauthorizedError:
+                raise
+            except (SentinelAPIError, KeyError, TypeError) as failure:
+                error = (
+                    failure
+                    if isinstance(failure, SentinelAPIError)
+                    else ServerError("Invalid API response.", response)
+                )
+        assert error is not None
+        raise error
+
+    def node_url(self, info: Info, node_path: Sequence[str]) -> str:
+        return odata_url(self.api_url, info["id"], nodes_suffix(node_path) + "/$value")
+
+    def node_info(self, connection: Connection, info: Info, node_path: Sequence[str]) -> Info:
+        url = odata_url(self.api_url, info["id"], nodes_suffix(node_path) + "?$format=json")
+        entity = decode_json(connection.send("GET", url)).get("d")
+        return self._node(info, node_path[:-1], entity)
+
+    def list_nodes(
+        self, connection: Connection, info: Info, node_path: Sequence[str] = ()
+    ) -> list[Info]:
+        url = odata_url(self.api_url, info["id"], nodes_suffix(node_path) + "/Nodes?$format=json")
+        document = decode_json(connection.send("GET", url)).get("d")
+        results = document.get("results") if isinstance(document, dict) else document
+        if not isinstance(results, list):
+            raise ServerError("Invalid API response.")
+        return [self._node(info, node_path, entity) for entity in results]
+
+    def _node(self, info: Info, parent: Sequence[str], entity: object) -> Info:
+        if not isinstance(entity, dict) or not isinstance(entity.get("Name"), str):
+            raise ServerError("Invalid API response.")
+        path = (*parent, entity["Name"])
+        try:
+            size = int(entity.get("ContentLength") or 0)
+        except (TypeError, ValueError):
+            size = 0
+        folder = entity.get("ContentType") == "Folder"
+        return {
+            "name": entity["Name"],
+            "node_path": "/".join(path),
+            "size": size,
+            "is_folder": folder,
+            "url": None if folder else self.node_url(info, path),
+        }
+
 
 def name_batches(names: list[str]) -> Iterable[list[str]]:
     """Groups of :data:`NAMES_PER_QUERY` names for OR-queries, split further if a group would
@@ -289,4 +448,4 @@ def name_batches(names: list[str]) -> Iterable[list[str]]:
             yield batch
 
 
-__all__ = ["DEFAULT_URL", "DHuSBackend", "odata_url", "search_url"]
+__all__ = ["DEFAULT_URL", "GNSS_CREDENTIALS", "GNSS_URL", "DHuSBackend", "odata_url", "search_url"]

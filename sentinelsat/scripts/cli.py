@@ -25,14 +25,16 @@ import os
 import sys
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, NoReturn
 
 import click
 
 from sentinelsat import __version__
+from sentinelsat.backends.endpoints import DHUS_DEFAULT_URL
 from sentinelsat.exceptions import InvalidChecksumError, SentinelAPIError
 
-DEFAULT_URL = "https://scihub.copernicus.eu/apihub/"
+DEFAULT_URL = DHUS_DEFAULT_URL
 FOOTPRINTS_FILE = "search_footprints.geojson"
 FAILED_FILE = "corrupt_scenes.txt"
 
@@ -133,14 +135,19 @@ def _messages_on_stderr() -> Iterator[None]:
 
 
 # ---------------------------------------------------------------------- option parsing
-def _split_list(ctx: click.Context, param: click.Parameter, value: str | None) -> list[str] | None:
-    """Split a comma-separated option value into its non-empty items (duplicates dropped).
+def _split_list(
+    ctx: click.Context, param: click.Parameter, value: str | Sequence[str] | None
+) -> list[str] | None:
+    """Split comma-separated option values into their non-empty items (duplicates dropped).
 
-    An empty value gives an empty list: the command decides what that means.
+    The option may be repeated (sentinelsat 1.x) as well as given a comma-separated list
+    (0.13). An empty value gives an empty list: the command decides what that means.
     """
-    if value is None:
+    if value is None or (not isinstance(value, str) and not value):
         return None
-    return list(OrderedDict.fromkeys(item.strip() for item in value.split(",") if item.strip()))
+    values = [value] if isinstance(value, str) else list(value)
+    items = (item.strip() for text in values for item in text.split(","))
+    return list(OrderedDict.fromkeys(item for item in items if item))
 
 
 def _check_date(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -169,10 +176,30 @@ def _check_order_by(ctx: click.Context, param: click.Parameter, value: str | Non
 
 
 def _parse_keywords(
-    ctx: click.Context, param: click.Parameter, value: str | None
-) -> dict[str, str]:
-    """Turn ``key=value,key=value`` into a dict of search keywords."""
-    keywords: dict[str, str] = {}
+    ctx: click.Context, param: click.Parameter, value: str | Sequence[str] | None
+) -> dict[str, Any]:
+    """Turn ``key=value,key=value`` into a dict of search keywords.
+
+    ``-q`` may be repeated (sentinelsat 1.x): a keyword given in several of them means any of
+    its values (a set, which the query turns into an OR).
+    """
+    if value is None or isinstance(value, str):
+        return _parse_keyword_list(value)
+    keywords: dict[str, Any] = {}
+    for text in value:
+        for key, item in _parse_keyword_list(text).items():
+            same = next((name for name in keywords if name.lower() == key.lower()), None)
+            if same is None:
+                keywords[key] = item
+                continue
+            previous = keywords[same]
+            keywords[same] = (previous if isinstance(previous, set) else {previous}) | {item}
+    return keywords
+
+
+def _parse_keyword_list(value: str | None) -> dict[str, Any]:
+    """One ``-q`` value: ``key=value,key=value`` (0.13's form)."""
+    keywords: dict[str, Any] = {}
     if value is None:
         return keywords
     for item in value.split(","):
@@ -219,15 +246,32 @@ def _credentials(user: str | None, password: str | None, url: str) -> tuple[str 
 
 
 def _read_area(geometry: str) -> str:
-    """Read a GeoJSON file and return its first geometry as WKT."""
-    from sentinelsat import geojson_to_wkt, read_geojson
+    """The area of ``-g``: a GeoJSON file's first geometry as WKT; or, as sentinelsat 1.x
+    also accepted, a WKT string or a GeoJSON string (its first geometry)."""
+    from sentinelsat import geojson_to_wkt, is_wkt, read_geojson
 
-    try:
-        return geojson_to_wkt(read_geojson(geometry))
-    except (ValueError, OSError) as error:
-        raise click.BadParameter(
-            f"{click.format_filename(geometry)}: {error}", param_hint="'-g' / '--geometry'"
-        ) from None
+    hint = "'-g' / '--geometry'"
+    if os.path.isfile(geometry):
+        try:
+            return geojson_to_wkt(read_geojson(geometry))
+        except (ValueError, OSError) as error:
+            raise click.BadParameter(
+                f"{click.format_filename(geometry)}: {error}", param_hint=hint
+            ) from None
+    if is_wkt(geometry):
+        return geometry.strip()
+    if geometry.lstrip().startswith("{"):
+        import geojson
+
+        try:
+            return geojson_to_wkt(geojson.loads(geometry))
+        except ValueError as error:
+            message = f"not a valid GeoJSON string: {error}"
+            raise click.BadParameter(message, param_hint=hint) from None
+    raise click.BadParameter(
+        f"{geometry!r} is neither an existing GeoJSON file, nor a WKT or GeoJSON string",
+        param_hint=hint,
+    )
 
 
 def _date_interval(
@@ -316,9 +360,13 @@ def _check_query(api: Any, area: str | None, keywords: dict[str, Any]) -> None:
 
 
 # ---------------------------------------------------------------------- output
-def _log_search_results(api: Any, products: Products) -> None:
-    """0.13's listing: one line per product, ``---``, and the total as the last line."""
+def _log_search_results(api: Any, products: Products, fmt: str | None = None) -> None:
+    """0.13's listing: one line per product (or ``--fmt``'s), ``---``, and the total as the
+    last line."""
     for product_id, attributes in products.items():
+        if fmt is not None:
+            logger.info("%s", _formatted(fmt, product_id, attributes))
+            continue
         logger.info(
             "Product %s - %s", product_id, attributes.get("summary", attributes.get("title", ""))
         )
@@ -330,9 +378,12 @@ def _log_search_results(api: Any, products: Products) -> None:
     )
 
 
-def _log_odata_results(products: Products) -> None:
+def _log_odata_results(products: Products, fmt: str | None = None) -> None:
     """0.13's listing of ``--uuid`` products: title and size in MiB, no total."""
     for product_id, info in products.items():
+        if fmt is not None:
+            logger.info("%s", _formatted(fmt, product_id, info))
+            continue
         size = info.get("size")
         megabytes = round(int(size) / (1024.0 * 1024.0), 2) if size is not None else "unknown"
         logger.info("Product %s - %s - %s MB", product_id, info.get("title"), megabytes)
@@ -370,16 +421,24 @@ def _create_progress_lock() -> None:
     tqdm.get_lock()
 
 
-def _download(api: Any, products: Products, path: str, fail_if_any_failed: bool) -> None:
+def _download(
+    api: Any,
+    products: Products,
+    path: str,
+    fail_if_any_failed: bool,
+    extra: Options1x | None = None,
+) -> None:
     """Download every product with ``download_all`` and report the outcome.
 
     The products that failed are listed in ``corrupt_scenes.txt``. When every product
-    failed, ``download_all``'s last error propagates (after the file is written).
+    failed, ``download_all``'s last error propagates (after the file is written); with
+    ``--fail-fast``, the first one.
     """
     os.makedirs(path, exist_ok=True)
     _create_progress_lock()
+    arguments = extra.download_arguments() if extra is not None else {}
     try:
-        downloaded, triggered, failed = api.download_all(products, directory_path=path)
+        downloaded, triggered, failed = api.download_all(products, directory_path=path, **arguments)
     except (SentinelAPIError, InvalidChecksumError):
         _write_failed(products, list(products), path)
         raise
@@ -402,6 +461,181 @@ def _download(api: Any, products: Products, path: str, fail_if_any_failed: bool)
         if fail_if_any_failed:
             raise click.ClickException(message)
         logger.warning(message)
+
+
+# ---------------------------------------------------------------------- sentinelsat 1.x's options
+_PATTERN_HELP = (
+    "With -d: download only the files of each product whose path inside it matches this "
+    "glob pattern (repeatable: any of them), e.g. '*B0[234]*', into <title>.SAFE/ folders."
+)
+
+
+def _check_fmt(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Reject a ``--fmt`` template that ``str.format`` cannot read, before anything is sent."""
+    if value is None:
+        return None
+    import string
+
+    try:
+        list(string.Formatter().parse(value))
+    except ValueError as error:
+        raise click.BadParameter(f"{value!r} is not a valid format template: {error}") from None
+    return value
+
+
+def _formatted(fmt: str, product_id: str, attributes: Mapping[str, Any]) -> str:
+    """A result as ``--fmt`` shows it; an unknown key is a usage error that lists the keys."""
+    values = {"uuid": product_id, "id": product_id, **attributes}
+    try:
+        return fmt.format(**values)
+    except (KeyError, IndexError, AttributeError, ValueError) as error:
+        keys = ", ".join(sorted(values))
+        raise click.UsageError(
+            f"--fmt {fmt!r}: {type(error).__name__} {error} (the keys of the results: {keys})"
+        ) from None
+
+
+@dataclass
+class Options1x:
+    """The options sentinelsat 1.x added (and the opt-in to wait for the archive)."""
+
+    fail_fast: bool = False
+    quicklook: bool = False
+    timeout: float | None = None
+    debug: bool = False
+    include_pattern: tuple[str, ...] = ()
+    exclude_pattern: tuple[str, ...] = ()
+    gnss: bool = False
+    fmt: str | None = None
+    info: bool = False
+    lta_timeout: float | None = None
+    lta_retry_delay: float | None = None
+
+    @classmethod
+    def pop_from(cls, options: dict[str, Any]) -> Options1x:
+        """Take these options out of the command's keyword arguments."""
+        return cls(**{name: options.pop(name) for name in cls.__dataclass_fields__})
+
+    def __post_init__(self) -> None:
+        if self.include_pattern and self.exclude_pattern:
+            raise click.UsageError(
+                "--include-pattern and --exclude-pattern cannot be used together"
+            )
+
+    @contextlib.contextmanager
+    def log_level(self) -> Iterator[None]:
+        """``--debug``: DEBUG messages of the command and the library on stderr."""
+        if not self.debug:
+            yield
+            return
+        level = logger.level
+        logger.setLevel(logging.DEBUG)
+        try:
+            yield
+        finally:
+            logger.setLevel(level)
+
+    def configure(self, api: Any) -> None:
+        """Set the client's options for archive retrievals (``--lta-*``)."""
+        if self.lta_retry_delay is not None:
+            api.lta_retry_delay = self.lta_retry_delay
+        if self.lta_timeout is not None:
+            api.lta_timeout = self.lta_timeout or None  # 0: no limit
+
+    def nodefilter(self) -> Any:
+        """The node filter of ``--include-pattern`` / ``--exclude-pattern``, or ``None``."""
+        from sentinelsat.products import make_path_filter
+
+        patterns, exclude = self.include_pattern or self.exclude_pattern, bool(self.exclude_pattern)
+        if not patterns:
+            return None
+        filters = [make_path_filter(pattern) for pattern in patterns]
+
+        def node_filter(node_info: dict[str, Any]) -> bool:
+            return any(matches(node_info) for matches in filters) != exclude
+
+        return node_filter
+
+    def download_arguments(self) -> dict[str, Any]:
+        """Keyword arguments of ``download_all`` (none unless a 1.x option asks)."""
+        arguments: dict[str, Any] = {}
+        if self.fail_fast:
+            arguments["fail_fast"] = True
+        node_filter = self.nodefilter()
+        if node_filter is not None:
+            arguments["nodefilter"] = node_filter
+        return arguments
+
+
+def options_1x(function: Any) -> Any:
+    """The options of :class:`Options1x`, added to the command together."""
+    options = [
+        click.option("--fail-fast", is_flag=True, help="With -d: stop at the first product "
+                     "that fails to download and exit with its error."),
+        click.option("--quicklook", is_flag=True, help="Download the quicklook of every "
+                     "result into --path (<title>.jpeg); can be combined with -d."),
+        click.option("--timeout", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
+                     help="Seconds to wait for the server on every request (connecting and "
+                     "each read); by default no limit."),
+        click.option("--debug", is_flag=True, help="Show debug messages (every request)."),
+        click.option("--include-pattern", multiple=True, metavar="GLOB", help=_PATTERN_HELP),
+        click.option("--exclude-pattern", multiple=True, metavar="GLOB", help="With -d: "
+                     "download only the files whose path matches none of these patterns "
+                     "(repeatable); not with --include-pattern."),
+        click.option("--gnss", is_flag=True, help="Search the GNSS hub of orbit products "
+                     "(its URL and guest account replace --url, --user and --password)."),
+        click.option("--fmt", callback=_check_fmt, metavar="TEMPLATE", help="Format of each "
+                     "result line, a Python format string over the result's attributes, e.g. "
+                     "'{uuid} {title} {size}'.  [default: Product {uuid} - {summary}]"),
+        click.option("--info", is_flag=True, help="Print the server's DHuS version and exit "
+                     "(no credentials needed)."),
+        click.option("--lta-timeout", type=click.FloatRange(min=0), metavar="SECONDS",
+                     help="With -d: wait for the offline products to come back from the Long "
+                     "Term Archive, up to SECONDS (0: no limit), downloading each one as soon "
+                     "as it is online. By default their retrieval is only triggered."),
+        click.option("--lta-retry-delay", type=click.FloatRange(min=0), metavar="SECONDS",
+                     help="With -d: wait for the offline products (as --lta-timeout, without "
+                     "a limit unless it is given), asking about each every SECONDS (60)."),
+    ]  # fmt: skip
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def _gnss_server() -> tuple[str, tuple[str, str]]:
+    from sentinelsat.backends.dhus import GNSS_CREDENTIALS, GNSS_URL
+
+    return GNSS_URL, GNSS_CREDENTIALS
+
+
+def _show_server_version(
+    user: str | None, password: str | None, url: str, timeout: float | None
+) -> None:
+    """``--info``: print the server's DHuS version (no credentials needed)."""
+    from sentinelsat import SentinelAPI
+
+    api = SentinelAPI(user, password, url, timeout=timeout)
+    click.echo(f"DHuS version: {api.dhus_version}")
+
+
+def _download_quicklooks(api: Any, products: Products, path: str) -> None:
+    os.makedirs(path, exist_ok=True)
+    downloaded, failed = api.download_all_quicklooks(products, directory_path=path)
+    logger.info("Downloaded %d of %d quicklooks into %s", len(downloaded), len(products), path)
+    for product_id, error in failed.items():
+        logger.warning("  %s - %s", product_id, error)
+
+
+class _HelpWithoutArguments(click.Command):
+    """Show the help when run without any argument (sentinelsat 1.1.1), unless credentials
+    come from the environment: then, as in 0.13, the last day is searched."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        credentials = os.environ.get("DHUS_USER") and os.environ.get("DHUS_PASSWORD")
+        if not args and not credentials:
+            click.echo(ctx.get_help(), color=ctx.color)
+            ctx.exit(0)
+        return super().parse_args(ctx, args)
 
 
 # ---------------------------------------------------------------------- the command
@@ -429,6 +663,7 @@ options or input files; 130 when interrupted.
 
 
 @click.command(
+    cls=_HelpWithoutArguments,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
     epilog=_EPILOG,
 )
@@ -472,22 +707,25 @@ options or input files; 130 when interrupted.
 @click.option(
     "--geometry",
     "-g",
-    type=click.Path(exists=True, dir_okay=False),
-    help="Search area geometry as GeoJSON file (its first feature is used).",
+    metavar="TEXT",
+    help="Search area geometry: a GeoJSON file (its first feature is used), or a WKT or "
+    "GeoJSON string.",
 )
 @click.option(
     "--uuid",
     callback=_split_list,
+    multiple=True,
     metavar="TEXT",
     help="Select a specific product UUID instead of a query. Multiple UUIDs can be separated "
-    "by commas.",
+    "by commas, or the option repeated.",
 )
 @click.option(
     "--name",
     callback=_split_list,
+    multiple=True,
     metavar="TEXT",
     help="Select specific product(s) by filename. Supports wildcards, such as "
-    "'S1A_IW*20151224*'. Multiple names can be separated by commas.",
+    "'S1A_IW*20151224*'. Multiple names can be separated by commas, or the option repeated.",
 )
 @click.option(
     "--sentinel",
@@ -537,9 +775,11 @@ options or input files; 130 when interrupted.
     "--query",
     "-q",
     callback=_parse_keywords,
+    multiple=True,
     metavar="TEXT",
     help="Extra search keywords you want to use in the query. Separate keywords with comma. "
-    "Example: 'producttype=GRD,polarisationmode=HH'.",
+    "Example: 'producttype=GRD,polarisationmode=HH'. Repeatable: a keyword given in several "
+    "-q options matches any of its values.",
 )
 @click.option(
     "--footprints",
@@ -554,6 +794,7 @@ options or input files; 130 when interrupted.
     help="With -d: exit with status 1 if any product failed to download (by default the "
     "command succeeds when at least one product was downloaded or triggered).",
 )
+@options_1x
 @click.version_option(__version__, "--version", prog_name="sentinelsat")
 def cli(
     user: str | None,
@@ -564,7 +805,7 @@ def cli(
     name: list[str] | None,
     download: bool,
     path: str,
-    query: dict[str, str],
+    query: dict[str, Any],
     footprints: bool,
     fail_if_any_failed: bool,
     **search_options: Any,
@@ -578,7 +819,13 @@ def cli(
       sentinelsat -d --uuid a9048d1d-fea6-4df8-bedd-7bcb212be12e
       sentinelsat --name 'S1A_IW*20151224*' --footprints
     """
-    with _messages_on_stderr():
+    extra = Options1x.pop_from(search_options)
+    with _messages_on_stderr(), extra.log_level():
+        if extra.gnss:
+            url, (user, password) = _gnss_server()
+        if extra.info:
+            _show_server_version(user, password, url, extra.timeout)
+            return
         user, password = _credentials(user, password, url)
         cloud = search_options["cloud"]
         if cloud is not None and search_options["sentinel"] not in ("2", "3"):
@@ -587,13 +834,14 @@ def cli(
 
         from sentinelsat import SentinelAPI
 
-        api = SentinelAPI(user, password, url)
+        api = SentinelAPI(user, password, url, timeout=extra.timeout)
+        extra.configure(api)
         if uuid is not None:
             _warn_ignored_by_uuid(geometry=geometry, name=name, query=query, **search_options)
             products = _products_by_id(api, uuid)
             if footprints:
                 _write_footprints(api, products, path)
-            _log_odata_results(products)
+            _log_odata_results(products, extra.fmt)
         else:
             keywords = _search_keywords(search_options, name, query)
             area = _read_area(geometry) if geometry else None
@@ -606,9 +854,11 @@ def cli(
             )
             if footprints:
                 _write_footprints(api, products, path)
-            _log_search_results(api, products)
+            _log_search_results(api, products, extra.fmt)
+        if extra.quicklook and products:
+            _download_quicklooks(api, products, path)
         if download and products:
-            _download(api, products, path, fail_if_any_failed)
+            _download(api, products, path, fail_if_any_failed, extra)
 
 
 def _products_by_id(api: Any, ids: list[str]) -> dict[str, dict[str, Any]]:

@@ -58,7 +58,7 @@ SERVER_VARIABLES = ("DHUS_URL", "DHUS_USER", "DHUS_PASSWORD", "CDSE_TOKEN_URL", 
 Server = Union[LocalHub, "LocalCDSE"]
 
 
-class _SizeType(click.ParamType):
+class _SizeType(click.ParamType):  # type: ignore[type-arg]
     name = "SIZE|MIN-MAX"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
@@ -70,7 +70,7 @@ class _SizeType(click.ParamType):
             self.fail(str(error), param, ctx)
 
 
-class _UserType(click.ParamType):
+class _UserType(click.ParamType):  # type: ignore[type-arg]
     name = "NAME:PASSWORD"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
@@ -81,12 +81,12 @@ class _UserType(click.ParamType):
 
 
 # --------------------------------------------------------------------------- options
-def _port_option(flag: str, server: str, what: str) -> Callable:
+def _port_option(flag: str, server: str, what: str) -> Callable[..., Any]:
     return click.option(flag, type=int, default=0, show_default=True,
                         help=f"[{server}] TCP port{what}; 0 picks a free one.")  # fmt: skip
 
 
-def _general_options() -> list[Callable]:
+def _general_options() -> list[Callable[..., Any]]:
     return [
         click.option("--cdse", is_flag=True,
                      help="Serve a local Copernicus Data Space Ecosystem (catalogue, identity and "
@@ -167,7 +167,7 @@ def single_server_options() -> dict[str, str]:
     return only
 
 
-def server_options(function: Callable) -> Callable:
+def server_options(function: Callable[..., Any]) -> Callable[..., Any]:
     """Add ``--cdse``, the catalogue and port options, then one option per knob of either
     server (:func:`command_knobs`) and ``--verbose``."""
     function = click.option("--verbose", "-v", is_flag=True, help="Log every request to stderr.")(
@@ -338,7 +338,7 @@ def _raise_keyboard_interrupt(signum: int, frame: object) -> None:
 @main.command()
 @server_options
 @click.pass_context
-def serve(ctx: click.Context, **options: Any) -> None:
+def serve(ctx: click.Context, /, **options: Any) -> None:
     """Serve a hub (or, with --cdse, a CDSE) until Ctrl-C; prints its URLs and credentials."""
     server = _build(ctx, options)
     previous = signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
@@ -361,7 +361,7 @@ def serve(ctx: click.Context, **options: Any) -> None:
 @server_options
 @click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
 @click.pass_context
-def run(ctx: click.Context, command: tuple[str, ...], **options: Any) -> None:
+def run(ctx: click.Context, /, command: tuple[str, ...], **options: Any) -> None:
     """Start a hub, run COMMAND with DHUS_URL, DHUS_USER and DHUS_PASSWORD set, stop the hub.
 
     With --cdse, start a CDSE instead, and set CDSE_TOKEN_URL and CDSE_DOWNLOAD_URL too

@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar
 
 from . import safe
 from .zipstream import (
@@ -43,11 +43,13 @@ from .zipstream import (
     needs_zip64,
 )
 
+_T = TypeVar("_T")
+
 BLOCK_SIZE = 64 * 1024
 POOL_BLOCKS = 64
 
-_digest_cache: dict[tuple, Any] = {}
-_digest_locks: dict[tuple, threading.Lock] = {}
+_digest_cache: dict[tuple[Any, ...], Any] = {}
+_digest_locks: dict[tuple[Any, ...], threading.Lock] = {}
 _digest_guard = threading.Lock()
 
 
@@ -62,24 +64,24 @@ def _pool_crcs(seed: int) -> tuple[int, ...]:
     return tuple(zlib.crc32(block) for block in _block_pool(seed))
 
 
-def _cached(key: tuple, compute: Callable[[], Any]) -> Any:
+def _cached(key: tuple[Any, ...], compute: Callable[[], _T]) -> _T:
     """Return the cached value of ``key``, computing it once (other threads wait for it)."""
     with _digest_guard:
         if key in _digest_cache:
-            return _digest_cache[key]
+            return _digest_cache[key]  # type: ignore[no-any-return]
         lock = _digest_locks.setdefault(key, threading.Lock())
     with lock:
         if key not in _digest_cache:
             _digest_cache[key] = compute()
-        return _digest_cache[key]
+        return _digest_cache[key]  # type: ignore[no-any-return]
 
 
-def _store(key: tuple, value: Any) -> None:
+def _store(key: tuple[Any, ...], value: Any) -> None:
     with _digest_guard:
         _digest_cache.setdefault(key, value)
 
 
-def _is_cached(key: tuple) -> bool:
+def _is_cached(key: tuple[Any, ...]) -> bool:
     with _digest_guard:
         return key in _digest_cache
 
@@ -105,7 +107,7 @@ class Content:
         """Yield the bytes ``start`` to ``end`` (exclusive; ``None`` = to the end) in chunks."""
         raise NotImplementedError
 
-    def _cache_key(self) -> tuple:
+    def cache_key(self) -> tuple[Any, ...]:
         raise NotImplementedError
 
     def md5(self) -> str:
@@ -120,9 +122,9 @@ class Content:
             digest = _new_hash(algorithm)
             for chunk in self.iter_bytes():
                 digest.update(chunk)
-            return digest.hexdigest()
+            return str(digest.hexdigest())
 
-        return _cached((*self._cache_key(), algorithm), compute)
+        return _cached((*self.cache_key(), algorithm), compute)
 
     def archive_files(self) -> list[ArchiveFile] | None:
         """The files of the product when it is a zip (``None`` when it is not)."""
@@ -154,7 +156,7 @@ class SyntheticContent(Content):
         self.size = size
         self._key_bytes = f"{seed}:{key}".encode()
 
-    def _cache_key(self) -> tuple:
+    def cache_key(self) -> tuple[Any, ...]:
         return ("synthetic", self.seed, self.key, self.size)
 
     def _head(self) -> bytes:
@@ -184,7 +186,7 @@ class SyntheticContent(Content):
             tail = (zlib.crc32(self._block(whole)[:rest]), rest) if rest else None
             return crc32_of_blocks(crcs, BLOCK_SIZE, tail)
 
-        return _cached((*self._cache_key(), "crc32"), compute)
+        return _cached((*self.cache_key(), "crc32"), compute)
 
     def iter_bytes(self, start: int = 0, end: int | None = None) -> Iterator[bytes | memoryview]:
         start, end = self._bounds(start, end)
@@ -204,7 +206,7 @@ class PackagedContent(Content):
         self._data = read_data_bytes(name)
         self.size = len(self._data)
 
-    def _cache_key(self) -> tuple:
+    def cache_key(self) -> tuple[Any, ...]:
         return ("packaged", self.name)
 
     def iter_bytes(self, start: int = 0, end: int | None = None) -> Iterator[bytes | memoryview]:
@@ -339,7 +341,7 @@ class SafeZipContent(Content):
         self._built = False
         self._archive: _Archive | None = None
 
-    def _cache_key(self) -> tuple:
+    def cache_key(self) -> tuple[Any, ...]:
         # the bytes depend on the names, dates and attributes too (a product id is the same
         # for any date span): the fingerprint of the folder's small files tells them apart
         archive = self.archive
@@ -439,7 +441,7 @@ class SafeZipContent(Content):
                     )
             return safe.render_manifest(folder, sizes, md5s, archive.padding)
 
-        return _cached((*self._cache_key(), "manifest"), render)
+        return _cached((*self.cache_key(), "manifest"), render)
 
     # ---- bytes and checksums
     def iter_bytes(self, start: int = 0, end: int | None = None) -> Iterator[bytes | memoryview]:
@@ -455,7 +457,7 @@ class SafeZipContent(Content):
         if algorithm != "md5" or archive is None:
             return super().digest(algorithm)
         measurement = archive.measurement
-        measurement_key = (*measurement._cache_key(), "md5")
+        measurement_key = (*measurement.cache_key(), "md5")
         if _is_cached(measurement_key):
             return super().digest(algorithm)
 
@@ -473,9 +475,9 @@ class SafeZipContent(Content):
 
             for chunk in archive.layout.iter_bytes(0, self.size, tap):
                 product.update(chunk)
-            return product.hexdigest()
+            return str(product.hexdigest())
 
-        return _cached((*self._cache_key(), algorithm), compute)
+        return _cached((*self.cache_key(), algorithm), compute)
 
     def archive_files(self) -> list[ArchiveFile] | None:
         """The files of the zip, in archive order, with their offsets in the product."""

@@ -73,7 +73,7 @@ def format_double(value: float) -> str:
 def _exterior_rings(geometry: Footprint) -> list[Ring]:
     kind = getattr(geometry, "geom_type", None)
     if kind is None:
-        return [geometry]  # type: ignore[list-item]
+        return [geometry]
     if kind == "Polygon":
         return [list(geometry.exterior.coords)]  # type: ignore[union-attr]
     if kind == "MultiPolygon":

@@ -21,7 +21,7 @@ from .catalogue import (
 )
 from .content import ALGORITHMS, corrupt_offset, flip_byte
 from .knobs import document_knobs, parse_size, split_knobs, with_knob_parameters
-from .server import HubHTTPServer, LoggedRequest
+from .server import HubHTTPServer, LoggedRequest, RequestLog
 
 
 @document_knobs
@@ -197,8 +197,7 @@ class LocalHub:
         self.opensearch = opensearch.SearchEngine(catalogue)
         self.archive = LongTermArchive()
         self.regulator = DownloadRegulator()
-        self._log: list[Any] = []
-        self._log_lock = threading.Lock()
+        self._log = RequestLog()
         self._error_rng = random.Random(f"sentinelsat-hub-errors:{seed}")
         self._error_lock = threading.Lock()
         self._stop_event = threading.Event()
@@ -286,19 +285,15 @@ class LocalHub:
     @property
     def request_log(self) -> list[LoggedRequest]:
         """A snapshot of the requests served so far, in completion order."""
-        with self._log_lock:
-            records = list(self._log)
-        return [record.freeze() for record in records]
+        return self._log.snapshot()
 
     def clear_log(self) -> None:
         """Forget the logged requests."""
-        with self._log_lock:
-            self._log.clear()
+        self._log.clear()
 
     def record(self, entry: Any) -> None:
         """Append an entry (a request in progress) to the request log; called by the server."""
-        with self._log_lock:
-            self._log.append(entry)
+        self._log.append(entry)
 
     def draw_error(self, rate: float) -> bool:
         """Draw from the seeded error generator: ``True`` with probability ``rate``."""

@@ -105,7 +105,7 @@ class Knob:
 
 
 def _scalar_type(knob: Knob) -> Callable[[str], Any]:
-    return knob.value_type if knob.value_type in (int, float, str) else str  # type: ignore[return-value]
+    return knob.value_type if knob.value_type in (int, float, str) else str
 
 
 _SCALARS: dict[str, type] = {"bool": bool, "int": int, "float": float, "str": str}
@@ -156,7 +156,7 @@ def knobs_of(knob_class: type) -> list[Knob]:
     return knobs
 
 
-def _option_shape(knob: Knob) -> tuple:
+def _option_shape(knob: Knob) -> tuple[Any, ...]:
     """What makes a knob's command-line option, besides its help texts."""
     items_flag = knob.items_option[:2] if knob.items_option is not None else None
     return (knob.default, knob.value_type, knob.parse, knob.metavar, knob.choices, knob.bounds,
@@ -266,7 +266,7 @@ def _type_text(annotation: Any) -> str:
 
 
 # --------------------------------------------------------------------------- click
-class _KnobType(click.ParamType):
+class _KnobType(click.ParamType):  # type: ignore[type-arg]
     """A click type that converts with :meth:`Knob.convert`."""
 
     def __init__(self, knob: Knob):

@@ -57,7 +57,7 @@ _NOT_ATTRIBUTES = {"uuid"}
 def _attribute_text(value: Any) -> str:
     if isinstance(value, datetime):
         value = value.astimezone(timezone.utc)
-        return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+        return str(value.strftime("%Y-%m-%dT%H:%M:%S.")) + f"{value.microsecond // 1000:03d}Z"
     if isinstance(value, float):
         return format_double(value)
     return str(value)

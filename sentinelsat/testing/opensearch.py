@@ -80,7 +80,7 @@ def _content(value: Any) -> str:
     return str(value)
 
 
-def _one_or_list(items: list) -> Any:
+def _one_or_list(items: list[Any]) -> Any:
     return items[0] if len(items) == 1 else items
 
 
@@ -102,7 +102,7 @@ def entry(base_url: str, product: Product) -> dict[str, Any]:
         "id": product.id,
         "summary": product.summary,
     }
-    groups: dict[str, list] = {group: [] for group in _TYPE_GROUPS}
+    groups: dict[str, list[Any]] = {group: [] for group in _TYPE_GROUPS}
     for name, value in product.attributes.items():
         groups[type_of_value(value)].append({"name": name, "content": _content(value)})
     for group in _TYPE_GROUPS:

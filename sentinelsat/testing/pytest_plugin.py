@@ -36,7 +36,8 @@ def started_servers(server_class: Callable[..., _Server]) -> Iterator[Callable[.
     def factory(*args: Any, **knobs: Any) -> _Server:
         server: Any = server_class(*args, **knobs)
         started.append(server)
-        return server.start()
+        started_server: _Server = server.start()
+        return started_server
 
     try:
         yield factory

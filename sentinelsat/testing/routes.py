@@ -419,7 +419,7 @@ def stub_version(hub: LocalHub, request: Request) -> Response:
 
 
 _PRODUCT = r"/odata/v1/Products\('([^']*)'\)"
-ROUTES: list[tuple[re.Pattern, Callable[..., Response]]] = [
+ROUTES: list[tuple[re.Pattern[str], Callable[..., Response]]] = [
     (re.compile(r"^/search/?$"), search),
     (re.compile(rf"^{_PRODUCT}/?$"), product_entity),
     (re.compile(rf"^{_PRODUCT}/\$value$"), product_value),

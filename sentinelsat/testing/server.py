@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Protocol, TextIO
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from . import pages
@@ -73,8 +73,8 @@ class LoggedRequest:
 
     method: str
     path: str
-    query: dict = field(default_factory=dict)
-    form: dict = field(default_factory=dict)
+    query: dict[str, Any] = field(default_factory=dict)
+    form: dict[str, Any] = field(default_factory=dict)
     status: int = 0
     bytes_sent: int = 0
     range: str | None = None
@@ -179,6 +179,30 @@ class LogRecord:
             server=self.server,
             authorization=scheme or None,
         )
+
+
+class RequestLog:
+    """The requests a local server answered, shared by its threads."""
+
+    def __init__(self) -> None:
+        self._records: list[LogRecord] = []
+        self._lock = threading.Lock()
+
+    def snapshot(self) -> list[LoggedRequest]:
+        """The requests so far, in completion order, frozen."""
+        with self._lock:
+            records = list(self._records)
+        return [record.freeze() for record in records]
+
+    def clear(self) -> None:
+        """Forget the logged requests."""
+        with self._lock:
+            self._records.clear()
+
+    def append(self, record: LogRecord) -> None:
+        """Log a request in progress (its entry is completed as it is answered)."""
+        with self._lock:
+            self._records.append(record)
 
 
 class _Throttle:
@@ -356,7 +380,7 @@ class CoreHTTPServer(ThreadingHTTPServer):
         self._lock = threading.Lock()
         super().__init__(address, CoreRequestHandler)
 
-    def process_request(self, request, client_address) -> None:  # type: ignore[override]
+    def process_request(self, request: Any, client_address: Any) -> None:
         thread = threading.Thread(
             target=self._serve_connection,
             args=(request, client_address),
@@ -367,7 +391,7 @@ class CoreHTTPServer(ThreadingHTTPServer):
             self._connections[request] = thread
         thread.start()
 
-    def _serve_connection(self, request, client_address) -> None:
+    def _serve_connection(self, request: Any, client_address: Any) -> None:
         try:
             self.finish_request(request, client_address)
         except _CONNECTION_ERRORS:
@@ -379,7 +403,7 @@ class CoreHTTPServer(ThreadingHTTPServer):
                 self._connections.pop(request, None)
             self.shutdown_request(request)
 
-    def handle_error(self, request, client_address) -> None:  # type: ignore[override]
+    def handle_error(self, request: Any, client_address: Any) -> None:
         if not isinstance(sys.exc_info()[1], _CONNECTION_ERRORS):
             super().handle_error(request, client_address)
 

@@ -28,7 +28,7 @@ class BytesContent(Content):
         self.data = data
         self.size = len(data)
 
-    def _cache_key(self) -> tuple:
+    def cache_key(self) -> tuple:
         return ("test-bytes", hashlib.sha256(self.data).hexdigest())
 
     def iter_bytes(self, start: int = 0, end: int | None = None):

@@ -157,7 +157,7 @@ def test_zip64_when_the_product_reaches_4_gib():
     measurement = archive.measurement
     from sentinelsat.testing import content as content_module
 
-    content_module._store((*measurement._cache_key(), "md5"), "0" * 32)
+    content_module._store((*measurement.cache_key(), "md5"), "0" * 32)
     reader = ContentReader(content)
     with zipfile.ZipFile(reader) as opened:
         infos = opened.infolist()

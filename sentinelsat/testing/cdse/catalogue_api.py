@@ -69,7 +69,9 @@ def _last(pairs: Sequence[tuple[str, str]], name: str) -> str | None:
     return found
 
 
-def _bounded_int(pairs, name: str, default: int, low: int, high: int) -> tuple[int, list]:
+def _bounded_int(
+    pairs: Sequence[tuple[str, str]], name: str, default: int, low: int, high: int
+) -> tuple[int, list[Any]]:
     text = _last(pairs, name)
     if text is None:
         return default, []
@@ -90,7 +92,7 @@ def _bounded_int(pairs, name: str, default: int, low: int, high: int) -> tuple[i
     return value, []
 
 
-def _count_option(pairs) -> tuple[bool, list]:
+def _count_option(pairs: Sequence[tuple[str, str]]) -> tuple[bool, list[Any]]:
     text = _last(pairs, "$count")
     if text is None or text.strip().lower() in _FALSE:
         return False, []
@@ -100,7 +102,7 @@ def _count_option(pairs) -> tuple[bool, list]:
     return False, [validation_item("bool_parsing", ("query", "$count"), message, text)]
 
 
-def paging(cdse: LocalCDSE, pairs) -> tuple[int, int, bool]:
+def paging(cdse: LocalCDSE, pairs: Sequence[tuple[str, str]]) -> tuple[int, int, bool]:
     """``($top, $skip, $count)``; :class:`BadRequest` (422) for values out of range."""
     top, top_errors = _bounded_int(
         pairs, "$top", DEFAULT_TOP, 0 if cdse.faults.allow_top_zero else 1, MAX_TOP
@@ -113,7 +115,7 @@ def paging(cdse: LocalCDSE, pairs) -> tuple[int, int, bool]:
     return top, skip, count
 
 
-def expansions(cdse: LocalCDSE, pairs) -> list[str]:
+def expansions(cdse: LocalCDSE, pairs: Sequence[tuple[str, str]]) -> list[str]:
     """The ``$expand`` names, repeated or comma separated, in request order."""
     names: list[str] = []
     for key, value in pairs:
@@ -129,7 +131,7 @@ def expansions(cdse: LocalCDSE, pairs) -> list[str]:
     return names
 
 
-def selection(cdse: LocalCDSE, pairs) -> list[str] | None:
+def selection(cdse: LocalCDSE, pairs: Sequence[tuple[str, str]]) -> list[str] | None:
     """The ``$select`` fields (``None``: all), ``Id`` always first."""
     text = _last(pairs, "$select")
     if text is None or text.strip() == "*":
@@ -145,7 +147,7 @@ def selection(cdse: LocalCDSE, pairs) -> list[str] | None:
     return chosen
 
 
-def order(cdse: LocalCDSE, pairs) -> tuple[tuple[str, bool], ...]:
+def order(cdse: LocalCDSE, pairs: Sequence[tuple[str, str]]) -> tuple[tuple[str, bool], ...]:
     """The ``$orderby`` fields as ``(field, descending)`` pairs."""
     text = _last(pairs, "$orderby")
     if text is None or not text.strip():
@@ -166,7 +168,7 @@ def order(cdse: LocalCDSE, pairs) -> tuple[tuple[str, bool], ...]:
     return tuple(fields)
 
 
-def filter_text(cdse: LocalCDSE, pairs) -> str:
+def filter_text(cdse: LocalCDSE, pairs: Sequence[tuple[str, str]]) -> str:
     text = _last(pairs, "$filter") or ""
     if len(text) > cdse.faults.max_filter_length:
         raise BadRequest(nginx_page(414))
@@ -179,7 +181,7 @@ def context(expand: Sequence[str], entity: bool = False) -> str:
     return f"$metadata#Products{inner}{'/$entity' if entity else ''}"
 
 
-def next_link(cdse: LocalCDSE, pairs, skip: int) -> str:
+def next_link(cdse: LocalCDSE, pairs: Sequence[tuple[str, str]], skip: int) -> str:
     """The absolute, form-encoded link of the next page: the request's options in their order,
     with ``$skip`` replaced (or added last)."""
     options = [(key, str(skip) if key == "$skip" else value) for key, value in pairs]

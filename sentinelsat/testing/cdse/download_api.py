@@ -7,7 +7,7 @@ import re
 import threading
 from collections import Counter
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from ..archive import DownloadRegulator
 from ..routes import Response, parse_range
@@ -204,7 +204,7 @@ class DownloadApplication(CDSEApplication):
         )
 
 
-def _node_json(node: Node, parent_uri: str) -> dict:
+def _node_json(node: Node, parent_uri: str) -> dict[str, Any]:
     return {
         "Id": node.name,
         "Name": node.name,

@@ -19,7 +19,7 @@ from ..catalogue import (
 )
 from ..content import corrupt_offset, flip_byte
 from ..knobs import with_knob_parameters
-from ..server import CoreHTTPServer, HTTPRequest, LoggedRequest, LogRecord
+from ..server import CoreHTTPServer, HTTPRequest, LoggedRequest, LogRecord, RequestLog
 from .catalogue_api import CatalogueApplication
 from .download_api import DownloadApplication, PeakRegulator
 from .entries import ATTRIBUTE_TYPES, Entry, make_entry
@@ -114,15 +114,14 @@ class LocalCDSE:
         self._by_asset = {entry.asset_id: entry for entry in self._entries if entry.asset_id}
         self._unordered = list(self._entries)
         random.Random(f"sentinelsat-cdse-order:{seed}").shuffle(self._unordered)
-        self._search_cache: dict[tuple, tuple[float, list[Entry]]] = {}
+        self._search_cache: dict[tuple[Any, ...], tuple[float, list[Entry]]] = {}
         self._search_lock = threading.Lock()
         self._trees: dict[str, Node] = {}
         self.identity = Identity(
             self.users, self.totp_secrets, lambda: self.identity_url.rstrip("/")
         )
         self.regulator = PeakRegulator()
-        self._log: list[Any] = []
-        self._log_lock = threading.Lock()
+        self._log = RequestLog()
         self._error_rng = random.Random(f"sentinelsat-cdse-errors:{seed}")
         self._error_lock = threading.Lock()
         self._stop_event = threading.Event()
@@ -355,19 +354,15 @@ class LocalCDSE:
     @property
     def request_log(self) -> list[LoggedRequest]:
         """A snapshot of the requests the three servers answered, in completion order."""
-        with self._log_lock:
-            records = list(self._log)
-        return [record.freeze() for record in records]
+        return self._log.snapshot()
 
     def clear_log(self) -> None:
         """Forget the logged requests."""
-        with self._log_lock:
-            self._log.clear()
+        self._log.clear()
 
     def record(self, entry: LogRecord) -> None:
         """Append a request in progress to the log; called by the servers."""
-        with self._log_lock:
-            self._log.append(entry)
+        self._log.append(entry)
 
     def draw_error(self, rate: float) -> int:
         """Draw from the seeded error generator: 500, 502 or 503 with probability ``rate``,

@@ -104,7 +104,9 @@ class Identity:
         self.tokens_refreshed = 0
 
     # ---- grants
-    def password_grant(self, form: dict[str, str], faults: CDSEFaults) -> tuple[int, dict]:
+    def password_grant(
+        self, form: dict[str, str], faults: CDSEFaults
+    ) -> tuple[int, dict[str, Any]]:
         """Check credentials (and the one-time password of 2FA users); open a session."""
         user, password = form.get("username", ""), form.get("password", "")
         if not user or self.users.get(user) != password:
@@ -122,7 +124,7 @@ class Identity:
             self.sessions_issued += 1
             return 200, self._issue(session, now, faults)
 
-    def refresh_grant(self, form: dict[str, str], faults: CDSEFaults) -> tuple[int, dict]:
+    def refresh_grant(self, form: dict[str, str], faults: CDSEFaults) -> tuple[int, dict[str, Any]]:
         """Exchange a live refresh token for new tokens of the same session."""
         with self._lock:
             now = time.monotonic()

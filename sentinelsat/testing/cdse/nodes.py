@@ -13,6 +13,7 @@ import struct
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..content import Content
 
@@ -45,7 +46,7 @@ class ContentFile(io.RawIOBase):
         self.position = base + offset
         return self.position
 
-    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def, override]
+    def readinto(self, buffer: Any) -> int:
         view = memoryview(buffer).cast("B")
         end = min(self.position + len(view), self.content.size)
         written = 0

@@ -33,7 +33,7 @@ class Searchable(Protocol):
 Predicate = Callable[[Searchable], bool]
 
 
-def _wildcard_regex(raw: str) -> re.Pattern:
+def _wildcard_regex(raw: str) -> re.Pattern[str]:
     parts = []
     index = 0
     while index < len(raw):
@@ -202,6 +202,6 @@ class Query:
         """Return whether ``product`` matches the query."""
         return self._predicate(product)
 
-    def filter(self, products: Iterable[Any]) -> list:
+    def filter(self, products: Iterable[Any]) -> list[Any]:
         """Return the matching products, in their order."""
         return [product for product in products if self._predicate(product)]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from ..extras import require_shapely
 from .errors import QueryError
@@ -67,10 +67,13 @@ def spatial_predicate(text: str) -> Callable[[BaseGeometry], bool]:
     if not shape.is_valid:
         shape = shape.buffer(0)
     relation = match.group(1).lower()
+    predicate: Callable[[Any], bool]
     if relation == "intersects":
-        return shape.intersects
-    if relation == "contains":
-        return lambda footprint: footprint.contains(shape)
-    if relation == "iswithin":
-        return shape.contains
-    return shape.disjoint
+        predicate = shape.intersects
+    elif relation == "contains":
+        predicate = lambda footprint: footprint.contains(shape)  # noqa: E731
+    elif relation == "iswithin":
+        predicate = shape.contains
+    else:
+        predicate = shape.disjoint
+    return predicate

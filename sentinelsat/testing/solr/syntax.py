@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Union
+from typing import Any, Union
 
 from .errors import QuerySyntaxError
 
@@ -47,14 +47,14 @@ class Not:
 class And:
     """All clauses must match."""
 
-    children: tuple
+    children: tuple[Any, ...]
 
 
 @dataclass(frozen=True)
 class Or:
     """At least one clause must match."""
 
-    children: tuple
+    children: tuple[Any, ...]
 
 
 Node = Union[Term, Range, MatchAll, Not, And, Or]

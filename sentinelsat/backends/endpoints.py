@@ -1,0 +1,7 @@
+"""The well-known server URLs of the backends, in a module light enough for the command line
+to import while it starts (no ``requests``)."""
+
+from __future__ import annotations
+
+#: sentinelsat 0.13's default server: the former Copernicus Open Access Hub (DHuS).
+DHUS_DEFAULT_URL = "https://scihub.copernicus.eu/apihub/"
