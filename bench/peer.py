@@ -26,6 +26,13 @@ from email.message import Message
 
 import requests
 
+# what ``import sentinelsat`` loaded in 1.2.1 besides requests (its memory counts too)
+for _name in ("geojson", "geomet.wkt", "html2text", "tqdm.auto"):
+    try:
+        __import__(_name)
+    except ImportError:  # pragma: no cover - not installed here
+        pass
+
 CHUNK = 1 << 20
 PAGE = 100
 

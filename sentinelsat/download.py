@@ -27,7 +27,6 @@ from .exceptions import (
     network_error,
 )
 from .files import (
-    CHUNK_SIZE,
     DEFAULT_EXTENSION,
     PARTIAL_SUFFIX,
     extension_for,
@@ -48,6 +47,10 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 _CONTENT_RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+|\*)$")
+
+#: Most bytes read from the connection at a time: each read is a new bytes object, so a
+#: small one keeps the process's memory close to what it needs besides the download.
+READ_SIZE = 256 << 10
 
 
 class ProductDownload:
@@ -504,7 +507,7 @@ def _copy_body(
 
 
 def _body_chunks(response: requests.Response, limit: int | None) -> Iterator[bytes]:
-    """The body in chunks of up to ``CHUNK_SIZE`` bytes, never more than ``limit`` in all.
+    """The body in chunks of up to ``READ_SIZE`` bytes, never more than ``limit`` in all.
 
     A body the server did not encode (products never are) is read undecoded, each chunk
     being what the connection has delivered so far: the bytes that arrived before the
@@ -513,11 +516,11 @@ def _body_chunks(response: requests.Response, limit: int | None) -> Iterator[byt
     raw = response.raw
     encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
     if encoding not in ("", "identity") or not hasattr(raw, "read1"):  # urllib3 < 2 has no read1
-        yield from response.iter_content(CHUNK_SIZE)
+        yield from response.iter_content(READ_SIZE)
         return
     while limit is None or limit > 0:
         chunk = raw.read1(
-            CHUNK_SIZE if limit is None else min(CHUNK_SIZE, limit)
+            READ_SIZE if limit is None else min(READ_SIZE, limit)
         )  # requests turns decoding off
         if not chunk:
             return

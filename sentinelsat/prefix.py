@@ -73,7 +73,8 @@ def larger_than_memory_share(size: int | None, share: float = 0.25) -> bool:
 
 
 class WriteBehind:
-    """Flushes a file's data to the disk behind its writers, region by region.
+    """Flushes a file's data to the disk behind its writers, region by region, in a thread of
+    its own (waiting for the disk never holds up the hashing).
 
     Parameters
     ----------
@@ -89,30 +90,59 @@ class WriteBehind:
         self.started = 0  # write-back started up to here
         self.flushed = 0  # on the disk up to here
         self._sync = sync_file_range()
-        self._failed = False
+        self._target = 0
+        self._closing = False
+        self._changed = threading.Condition()
+        self._thread: threading.Thread | None = None
 
     def follow(self, end: int) -> None:
-        """Start the write-back of the data before ``end`` and wait for what is
-        :data:`FLUSH_LAG` behind it."""
-        if self._failed or end - self.started < FLUSH_STEP:
-            return
+        """The data before ``end`` may be flushed (never blocks)."""
+        with self._changed:
+            if end - self._target < FLUSH_STEP or self._closing:
+                return
+            self._target = end
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="sentinelsat-flush", daemon=True
+                )
+                self._thread.start()
+            self._changed.notify()
+
+    def close(self) -> None:
+        """Stop flushing (what is left is for the final ``fsync``)."""
+        with self._changed:
+            self._closing = True
+            self._changed.notify()
+        if self._thread is not None:
+            self._thread.join()
+
+    def _run(self) -> None:
         try:
-            if self._sync is not None:
-                self._call(self.started, end - self.started, _WRITE)
-                self.started = end
-                behind = end - FLUSH_LAG
-                if behind > self.flushed:
-                    flags = _WAIT_BEFORE | _WRITE | _WAIT_AFTER
-                    self._call(self.flushed, behind - self.flushed, flags)
-                    self._dropped(self.flushed, behind)
-                    self.flushed = behind
-            elif end - self.flushed >= FLUSH_LAG:
-                os.fdatasync(self.fd)
-                self._dropped(self.flushed, end)
-                self.started = self.flushed = end
+            while True:
+                with self._changed:
+                    while self._target <= self.started and not self._closing:
+                        self._changed.wait()
+                    if self._closing:
+                        return
+                    end = self._target
+                self._flush(end)
         except OSError as error:  # e.g. a file system without the call: the final fsync does it
             logger.debug("Write-behind stopped: %s", error)
-            self._failed = True
+
+    def _flush(self, end: int) -> None:
+        """Start the write-back before ``end``; wait for what is :data:`FLUSH_LAG` behind."""
+        if self._sync is None:
+            os.fdatasync(self.fd)
+            self._dropped(self.flushed, end)
+            self.started = self.flushed = end
+            return
+        self._call(self.started, end - self.started, _WRITE)
+        self.started = end
+        behind = end - FLUSH_LAG
+        if behind > self.flushed:
+            self._call(self.flushed, behind - self.flushed, _WAIT_BEFORE | _WRITE | _WAIT_AFTER)
+            self._dropped(self.flushed, behind)
+            self.flushed = behind
 
     def _call(self, offset: int, length: int, flags: int) -> None:
         assert self._sync is not None
@@ -192,6 +222,8 @@ class PrefixFollower:
             self._closing = True
             self._changed.notify()
         self._thread.join()
+        if self.write_behind is not None:
+            self.write_behind.close()
 
     def _run(self) -> None:
         try:

@@ -32,7 +32,7 @@ import requests
 import urllib3
 
 from .exceptions import Cancelled, ServerLimitError, TransferError, network_error
-from .files import CHUNK_SIZE, PARTIAL_SUFFIX
+from .files import PARTIAL_SUFFIX
 from .flows import Flows, Lease
 from .log import logger
 from .prefix import PrefixFollower
@@ -46,6 +46,9 @@ MIN_PIECE = 4 << 20
 MAX_PIECE = 64 << 20
 #: Fewest missing bytes for which a product is fetched in segments.
 MIN_SEGMENTED = 16 << 20
+
+#: Most bytes read from one connection at a time (several connections read at once).
+READ_SIZE = 128 << 10
 
 #: Seconds between two records of the state while pieces complete.
 STATE_INTERVAL = 0.5
@@ -380,11 +383,8 @@ def _chunks(response: requests.Response, limit: int) -> Any:
     """The body, undecoded, in chunks of what the connection delivered, at most ``limit``."""
     raw = response.raw
     while limit > 0:
-        chunk = (
-            raw.read1(min(CHUNK_SIZE, limit))
-            if hasattr(raw, "read1")
-            else raw.read(min(CHUNK_SIZE, limit))
-        )
+        size = min(READ_SIZE, limit)
+        chunk = raw.read1(size) if hasattr(raw, "read1") else raw.read(size)
         if not chunk:
             return
         limit -= len(chunk)
