@@ -30,7 +30,7 @@ from .exceptions import (
     SentinelAPILTAError,
     ServerLimitError,
 )
-from .flows import FlowBudget, ProductFlows
+from .flows import FlowBudget, ProductFlows, SharedFlows, SharedProductFlows
 from .log import logger
 from .lta import ArchiveRetrievals, ArchiveWait
 from .partial import PartialDownload
@@ -97,6 +97,9 @@ class Batch:
         Connections to the server's downloads the batch holds at once (the user's
         ``concurrent_dl_limit``; ``n_concurrent_dl`` by default). Each product in flight
         holds one; the spare ones fetch segments of large products (:mod:`sentinelsat.flows`).
+    flows : SharedFlows, optional
+        Flows counted elsewhere (by a semaphore several processes share) instead of by the
+        batch.
     """
 
     #: Longest total time a product waits for a free download slot on the server.
@@ -117,6 +120,7 @@ class Batch:
         archive_wait: ArchiveWait | None = None,
         describe: Callable[[Info], Info] | None = None,
         flow_limit: int | None = None,
+        flows: SharedFlows | None = None,
     ) -> None:
         if max_attempts < 1:
             raise ValueError(f"max_attempts must be at least 1, got {max_attempts!r}")
@@ -134,6 +138,7 @@ class Batch:
         self.archive_wait = archive_wait
         self.describe = describe
         self.flow_limit = max(n_concurrent_dl, flow_limit or 0)
+        self.flows = flows
 
     def run(self, ids: list[str]) -> ResultTuple:
         """Download every product; return ``(downloaded, retrieval_triggered, failed)``.
@@ -194,7 +199,7 @@ class _Run:
         self.metadata_lock = threading.Lock()
         self.metadata_pool = ThreadPoolExecutor(2, thread_name_prefix="sentinelsat-metadata")
         self.finished: queue.Queue[tuple[str, Outcome]] = queue.Queue()
-        self.flows = FlowBudget(batch.flow_limit)
+        self.flows: FlowBudget | SharedFlows = batch.flows or FlowBudget(batch.flow_limit)
         self.pool: ThreadPoolExecutor | None = None
         self.archive: ArchiveRetrievals | None = None
         if batch.archive_wait is not None:
@@ -320,7 +325,9 @@ class _Run:
         finally:
             flows.release()
 
-    def _download_with(self, info: Info, flows: ProductFlows) -> tuple[Info, bool]:
+    def _download_with(
+        self, info: Info, flows: ProductFlows | SharedProductFlows
+    ) -> tuple[Info, bool]:
         batch = self.batch
         if batch.nodefilter is not None:
             return PartialDownload(

@@ -55,7 +55,7 @@ class FlowBudget:
         self.peak = 0  # the most flows held at once (for tests and benchmarks)
         self.waiting = 0  # products waiting for their first flow
         self.products = 0  # products holding a flow
-        self._changed = threading.Condition()
+        self.condition = threading.Condition()
 
     def acquire(self, cancel: threading.Event | None = None) -> ProductFlows:
         """Take the flow of a product (waits for one: borrowed flows are given back to
@@ -66,16 +66,16 @@ class FlowBudget:
         KeyboardInterrupt
             ``cancel`` was set while waiting.
         """
-        with self._changed:
+        with self.condition:
             self.waiting += 1
             try:
                 while self.in_use >= self.limit:
-                    self._changed.wait(0.2)
+                    self.condition.wait(0.2)
                     if cancel is not None and cancel.is_set():
                         raise KeyboardInterrupt
             finally:
                 self.waiting -= 1
-            self._take()
+            self.take_flow()
             self.products += 1
         return ProductFlows(self)
 
@@ -86,16 +86,16 @@ class FlowBudget:
 
     def refused(self) -> None:
         """Lower the limit to the flows in use, minus the refused one (at least 1)."""
-        with self._changed:
+        with self.condition:
             self.limit = max(1, min(self.limit, self.in_use - 1))
 
-    def _take(self) -> None:
+    def take_flow(self) -> None:
         self.in_use += 1
         self.peak = max(self.peak, self.in_use)
 
-    def _give(self) -> None:
+    def give_flow(self) -> None:
         self.in_use -= 1
-        self._changed.notify_all()
+        self.condition.notify_all()
 
 
 class ProductFlows:
@@ -110,7 +110,7 @@ class ProductFlows:
         """A spare flow, if the limit, the products waiting and this product's share leave
         one (never blocks)."""
         budget = self.budget
-        with budget._changed:
+        with budget.condition:
             if (
                 self.released
                 or budget.waiting
@@ -118,7 +118,7 @@ class ProductFlows:
                 or 1 + self.borrowed >= budget.share()
             ):
                 return None
-            budget._take()
+            budget.take_flow()
             self.borrowed += 1
             return _BudgetLease(self)
 
@@ -127,11 +127,11 @@ class ProductFlows:
 
     def release(self) -> None:
         """Give the product's own flow back."""
-        with self.budget._changed:
+        with self.budget.condition:
             if not self.released:
                 self.released = True
                 self.budget.products -= 1
-                self.budget._give()
+                self.budget.give_flow()
 
 
 class _BudgetLease:
@@ -149,11 +149,11 @@ class _BudgetLease:
 
     def release(self) -> None:
         budget = self.owner.budget
-        with budget._changed:
+        with budget.condition:
             if not self.released:
                 self.released = True
                 self.owner.borrowed -= 1
-                budget._give()
+                budget.give_flow()
 
 
 class SharedFlows:

@@ -50,6 +50,12 @@ MIN_SEGMENTED = 16 << 20
 #: Most bytes read from one connection at a time (several connections read at once).
 READ_SIZE = 128 << 10
 
+#: Bytes of a piece after which what it received so far is recorded.
+RECORD_STEP = 1 << 20
+
+#: Breaks in a row, without a byte received, after which a connection gives up.
+MAX_STALLS = 3
+
 #: Seconds between two records of the state while pieces complete.
 STATE_INTERVAL = 0.5
 
@@ -168,6 +174,8 @@ class SegmentedTransfer:
         self.errors: list[BaseException] = []
         self._lock = threading.Lock()
         self._saved_at = 0.0
+        self._save_lock = threading.Lock()
+        self.received_bytes = 0  # by all connections (for their stall counts)
         self._workers: list[threading.Thread] = []
 
     # -------------------------------------------------------------- the whole transfer
@@ -216,6 +224,10 @@ class SegmentedTransfer:
                     self._start(lease)
                 leases = []
                 self._receive(response, piece)
+            except RangesIgnored:
+                raise
+            except TransferError as error:  # the rest of the piece was given back
+                logger.info("A segment connection broke (%s); going on", error.msg)
             finally:
                 response.close()
         finally:
@@ -264,7 +276,10 @@ class SegmentedTransfer:
             lease.release()
 
     def _connection_loop(self, lease: Lease | None) -> None:
-        """Fetch pieces until none is left, the transfer stops or the lease is wanted back."""
+        """Fetch pieces until none is left, the transfer stops or the lease is wanted back.
+        A connection that breaks gives the rest of its piece back and goes on; one that
+        breaks :data:`MAX_STALLS` times in a row without receiving a byte gives up."""
+        stalls = 0
         while not self.stop.is_set():
             if lease is not None and lease.should_return():
                 return
@@ -274,13 +289,23 @@ class SegmentedTransfer:
                     self.stop.wait(0.05)  # a borrowed connection may give a piece back
                     continue
                 return
-            response = self._request(piece, lease)
-            if response is None:  # the server refused a borrowed flow
-                return
+            before = self.received_bytes
             try:
-                self._receive(response, piece)
-            finally:
-                response.close()
+                response = self._request(piece, lease)
+                if response is None:  # the server refused a borrowed flow
+                    return
+                try:
+                    self._receive(response, piece)
+                finally:
+                    response.close()
+                stalls = 0
+            except RangesIgnored:
+                raise
+            except TransferError as error:
+                stalls = 0 if self.received_bytes > before else stalls + 1
+                if stalls >= MAX_STALLS:
+                    raise
+                logger.info("A segment connection broke (%s); going on", error.msg)
             if lease is None:
                 self._borrow_flows()  # flows freed by other products
 
@@ -318,7 +343,7 @@ class SegmentedTransfer:
             if response.status_code == 200:
                 raise RangesIgnored("The server ignored a range request", response)
             raise TransferError("The server answered another range than asked", response)
-        position = start
+        position = recorded = start
         try:
             for chunk in _chunks(response, end - start):
                 if self.cancel.is_set():
@@ -330,6 +355,10 @@ class SegmentedTransfer:
                     written += os.pwrite(self.fd, memoryview(chunk)[written:], position + written)
                 position += len(chunk)
                 self.received(len(chunk))
+                self.received_bytes += len(chunk)
+                if position - recorded >= RECORD_STEP:  # a killed process keeps most of it
+                    self._completed(recorded, position)
+                    recorded = position
         except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError) as error:
             transfer = network_error(
                 as_requests_error(error),
@@ -339,7 +368,7 @@ class SegmentedTransfer:
             transfer.response = response
             raise transfer from error
         finally:
-            self._completed(start, position)
+            self._completed(recorded, position)
             self.pieces.give_back(position, end)
         if position < end and not self.stop.is_set():
             raise TransferError(f"A segment ended after {position - start} of {end - start} bytes")
@@ -361,11 +390,13 @@ class SegmentedTransfer:
             if not force and now - self._saved_at < STATE_INTERVAL:
                 return
             self._saved_at = now
-            ranges = RangeSet(self.complete.ranges)
-        try:
-            save_state(self.partial, self.size, ranges)
-        except OSError as error:  # e.g. disk full: the data is what matters
-            logger.warning("Could not record the segments of %s: %s", self.partial, error)
+        with self._save_lock:  # one writer of the state file at a time, the latest ranges
+            with self._lock:
+                ranges = RangeSet(self.complete.ranges)
+            try:
+                save_state(self.partial, self.size, ranges)
+            except OSError as error:  # e.g. disk full: the data is what matters
+                logger.warning("Could not record the segments of %s: %s", self.partial, error)
 
     def _fail(self, error: BaseException) -> None:
         with self._lock:
