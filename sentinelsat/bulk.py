@@ -268,12 +268,16 @@ class _Run:
         product_id = self.ids[index]
 
         def job() -> None:
+            if isinstance(self.flows, FlowBudget):
+                self.flows.expect(-1)
             try:
                 outcome = self._product(index, info)
             except BaseException as error:
                 outcome = Outcome("raise", {"id": product_id}, error)
             self.finished.put((product_id, outcome))
 
+        if isinstance(self.flows, FlowBudget):
+            self.flows.expect(1)
         try:
             self.pool.submit(job)
         except RuntimeError:  # the pool is shut down: the batch is over

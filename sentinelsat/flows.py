@@ -54,8 +54,15 @@ class FlowBudget:
         self.in_use = 0
         self.peak = 0  # the most flows held at once (for tests and benchmarks)
         self.waiting = 0  # products waiting for their first flow
+        self.pending = 0  # products of the batch not started yet (see :meth:`expect`)
         self.products = 0  # products holding a flow
         self.condition = threading.Condition()
+
+    def expect(self, count: int) -> None:
+        """``count`` more products will ask for a flow (negative: they started); no flow is
+        lent while some are expected."""
+        with self.condition:
+            self.pending = max(0, self.pending + count)
 
     def acquire(self, cancel: threading.Event | None = None) -> ProductFlows:
         """Take the flow of a product (waits for one: borrowed flows are given back to
@@ -82,7 +89,7 @@ class FlowBudget:
     def share(self) -> int:
         """The flows one product may hold now: the limit over the products in flight and
         waiting."""
-        return max(1, self.limit // max(1, self.products + self.waiting))
+        return max(1, self.limit // max(1, self.products + self.waiting + self.pending))
 
     def refused(self) -> None:
         """Lower the limit to the flows in use, minus the refused one (at least 1)."""
@@ -114,6 +121,7 @@ class ProductFlows:
             if (
                 self.released
                 or budget.waiting
+                or budget.pending
                 or budget.in_use >= budget.limit
                 or 1 + self.borrowed >= budget.share()
             ):
@@ -143,6 +151,7 @@ class _BudgetLease:
         budget = self.owner.budget
         return bool(
             budget.waiting
+            or budget.pending
             or budget.in_use > budget.limit
             or 1 + self.owner.borrowed > budget.share()
         )

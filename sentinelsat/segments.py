@@ -50,6 +50,11 @@ MIN_SEGMENTED = 16 << 20
 #: Most bytes read from one connection at a time (several connections read at once).
 READ_SIZE = 128 << 10
 
+#: Seconds of the first answer measured before the borrowed connections start...
+PROBE_SECONDS = 0.02
+#: ...unless one connection brings this many bytes per second.
+FAST_CONNECTION = 128 << 20
+
 #: Bytes of a piece after which what it received so far is recorded.
 RECORD_STEP = 1 << 20
 
@@ -176,6 +181,9 @@ class SegmentedTransfer:
         self._saved_at = 0.0
         self._save_lock = threading.Lock()
         self.received_bytes = 0  # by all connections (for their stall counts)
+        self.single = False  # one connection is fast enough: borrow no flow
+        self._held: list[Lease] = []  # borrowed, not started yet
+        self._probe_from = 0.0
         self._workers: list[threading.Thread] = []
 
     # -------------------------------------------------------------- the whole transfer
@@ -206,11 +214,13 @@ class SegmentedTransfer:
             raise self.errors[0]
 
     def _first_piece(self) -> None:
-        """Ask for the first piece, sized for every flow that can be borrowed now; start the
-        borrowed connections once the answer says the server accepts ranges."""
-        leases = self._borrow_leases()
+        """Ask for the first piece, sized for every flow that can be borrowed now. Once the
+        answer says the server accepts ranges, and its first :data:`PROBE_SECONDS` show that
+        one connection is slower than :data:`FAST_CONNECTION`, start the borrowed connections
+        (a fast one alone is best left alone: more would only share the same CPU and disk)."""
+        self._held = self._borrow_leases()
+        self.connections += len(self._held)
         try:
-            self.connections += len(leases)
             piece = self.pieces.take(self.connections)
             if piece is None:
                 return
@@ -220,10 +230,9 @@ class SegmentedTransfer:
                 if response.status_code != 206:
                     raise RangesIgnored("The server ignored a range request", response)
                 self.partial = self.name_file(response) + PARTIAL_SUFFIX
-                for lease in leases:
-                    self._start(lease)
-                leases = []
-                self._receive(response, piece)
+                self._probe_from = time.monotonic()
+                self._receive(response, piece, probe=True)
+                self._decide(piece[1] - piece[0], force=True)
             except RangesIgnored:
                 raise
             except TransferError as error:  # the rest of the piece was given back
@@ -231,14 +240,37 @@ class SegmentedTransfer:
             finally:
                 response.close()
         finally:
-            for lease in leases:
-                lease.release()
-                self.connections -= 1
+            self._release_held()
+
+    def _decide(self, received: int, force: bool = False) -> None:
+        """Start the borrowed connections, or give them back if one connection is fast."""
+        if not self._held:
+            return
+        elapsed = time.monotonic() - self._probe_from
+        if elapsed < PROBE_SECONDS and not force:
+            return
+        if received >= FAST_CONNECTION * max(elapsed, 1e-3):
+            logger.debug(
+                "One connection brings %.0f MiB/s: no segments", received / elapsed / 2**20
+            )
+            self.single = True
+            self._release_held()
+            return
+        held, self._held = self._held, []
+        for lease in held:
+            self._start(lease)
+
+    def _release_held(self) -> None:
+        held, self._held = self._held, []
+        for lease in held:
+            lease.release()
+        with self._lock:
+            self.connections -= len(held)
 
     def _borrow_leases(self) -> list[Lease]:
         """Flows the batch can spare, as long as each connection gets some work."""
         leases: list[Lease] = []
-        if self.flows is None or self.pieces.left() < MIN_SEGMENTED:
+        if self.flows is None or self.single or self.pieces.left() < MIN_SEGMENTED:
             return leases
         while self.pieces.left() >= 2 * MIN_PIECE * (self.connections + len(leases) + 1):
             lease = self.flows.borrow()
@@ -335,8 +367,9 @@ class SegmentedTransfer:
             return None
         raise error
 
-    def _receive(self, response: requests.Response, piece: Range) -> None:
-        """Write the answer for ``piece`` at its offset; record what was written."""
+    def _receive(self, response: requests.Response, piece: Range, probe: bool = False) -> None:
+        """Write the answer for ``piece`` at its offset; record what was written. ``probe``:
+        decide on the borrowed connections while receiving (:meth:`_decide`)."""
         start, end = piece
         if response.status_code == 200 or content_range_start(response) != start:
             self.pieces.give_back(start, end)
@@ -356,6 +389,8 @@ class SegmentedTransfer:
                 position += len(chunk)
                 self.received(len(chunk))
                 self.received_bytes += len(chunk)
+                if probe and self._held:
+                    self._decide(position - start)
                 if position - recorded >= RECORD_STEP:  # a killed process keeps most of it
                     self._completed(recorded, position)
                     recorded = position
