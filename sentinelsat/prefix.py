@@ -87,6 +87,8 @@ class WriteBehind:
     def __init__(self, fd: int, drop_cache: bool = False) -> None:
         self.fd = fd
         self.drop_cache = drop_cache
+        self.dropped = 0  # pages before this offset were dropped from the cache
+        self.droppable: Callable[[], int] = lambda: 0  # how far the cache may be dropped
         self.started = 0  # write-back started up to here
         self.flushed = 0  # on the disk up to here
         self._sync = sync_file_range()
@@ -153,8 +155,11 @@ class WriteBehind:
             raise OSError(number, os.strerror(number))
 
     def _dropped(self, start: int, end: int) -> None:
-        if self.drop_cache and end > start:
-            os.posix_fadvise(self.fd, start, end - start, os.POSIX_FADV_DONTNEED)
+        """Drop the pages of ``[start, end)``, on the disk now, once nothing reads them."""
+        end = min(end, self.droppable())
+        if self.drop_cache and end > self.dropped:
+            os.posix_fadvise(self.fd, self.dropped, end - self.dropped, os.POSIX_FADV_DONTNEED)
+            self.dropped = end
 
 
 class PrefixFollower:
@@ -186,6 +191,8 @@ class PrefixFollower:
         self.digest = digest
         self.hashed = start
         self.write_behind = write_behind
+        if write_behind is not None:
+            write_behind.droppable = lambda: self.hashed if digest is not None else 1 << 62
         self._target = start
         self._closing = False
         self._abandoned = False
@@ -200,6 +207,8 @@ class PrefixFollower:
             if end > self._target:
                 self._target = end
                 self._changed.notify()
+        if self.write_behind is not None:  # the disk follows the writers, not the hash
+            self.write_behind.follow(end)
 
     def finish(self, end: int) -> str | None:
         """Wait until the bytes before ``end`` are hashed; return the hex digest (``None``
@@ -244,8 +253,6 @@ class PrefixFollower:
             if self.digest is not None:
                 self._hash_region(self.hashed, end)
             self.hashed = end
-            if self.write_behind is not None:
-                self.write_behind.follow(end)
 
     def _hash_region(self, start: int, end: int) -> None:
         assert self.digest is not None
