@@ -68,23 +68,26 @@ def load_pages(
     total = peek_total(first) if peek_total is not None else None
     if total is None:
         total, first_page = parse(first)
-        answers = _answers(connection, fetch, plan_pages(total, offset, limit, page_size)[1:])
+        pages = plan_pages(total, offset, limit, page_size)
+        answers = _answers(connection, fetch, pages[1:])
     else:  # the next requests leave before the first answer is decoded
-        answers = _answers(connection, fetch, plan_pages(total, offset, limit, page_size)[1:])
+        pages = plan_pages(total, offset, limit, page_size)
+        answers = _answers(connection, fetch, pages[1:])
         try:
             total, first_page = parse(first)
         except BaseException:
             answers.close()
             raise
     products = OrderedDict(first_page)
-    wanted = (total if limit is None else min(total, offset + limit)) - offset
-    with connection.progress(
-        desc="Querying products", total=wanted, initial=len(first_page), unit="product"
-    ) as bar:
-        for answer in answers:
-            page = parse(answer)[1]
-            products.update(page)
-            bar.update(len(page))
+    if len(pages) > 1:  # a bar only for searches of several pages
+        wanted = (total if limit is None else min(total, offset + limit)) - offset
+        with connection.progress(
+            desc="Querying products", total=wanted, initial=len(first_page), unit="product"
+        ) as bar:
+            for answer in answers:
+                page = parse(answer)[1]
+                products.update(page)
+                bar.update(len(page))
     logger.info("Found %s products", total)
     return total, products
 
