@@ -69,14 +69,17 @@ def test_remote_client_names_its_flows_without_the_password():
 def test_dask_cluster_downloads_within_the_flow_limit(tmp_path):
     distributed = pytest.importorskip("distributed")
     with busy_hub() as hub:
-        with distributed.LocalCluster(
-            n_workers=2,
-            threads_per_worker=3,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=None,
-            worker_dashboard_address=None,
-        ) as cluster, distributed.Client(cluster) as dask_client:
+        with (
+            distributed.LocalCluster(
+                n_workers=2,
+                threads_per_worker=3,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=None,
+                worker_dashboard_address=None,
+            ) as cluster,
+            distributed.Client(cluster) as dask_client,
+        ):
             api = SentinelAPI(hub.user, hub.password, hub.url, show_progressbars=False)
             with distributed.get_task_stream(client=dask_client) as stream:
                 result = api.download_all(
@@ -89,4 +92,3 @@ def test_dask_cluster_downloads_within_the_flow_limit(tmp_path):
         assert most_flows_at_once(hub) <= 4
         assert not [r for r in hub.request_log if r.status == 403]
         assert len(workers) == 2  # both workers downloaded
-

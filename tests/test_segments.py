@@ -142,9 +142,7 @@ def test_server_limit_below_ours_shrinks_the_flows(small_segments, tmp_path):
 
 # ---------------------------------------------------------------------------- the faults
 def test_dropped_connections_resume_each_segment(small_segments, tmp_path):
-    with LocalHub(
-        products=1, product_size=2 * MiB, bandwidth=4 * MiB, drop_after=200 * KiB
-    ) as hub:
+    with LocalHub(products=1, product_size=2 * MiB, bandwidth=4 * MiB, drop_after=200 * KiB) as hub:
         product = hub.products[0]
         client(hub).download(product.id, str(tmp_path))
         gets = value_gets(hub)
