@@ -51,7 +51,7 @@ def new_hash(algorithm: str = "md5") -> Any:
         except ImportError:
             raise ImportError(
                 "This product is checked with BLAKE3, which needs the 'blake3' package: "
-                "pip install blake3"
+                'pip install blake3 (or pip install "sentinelsat[cdse]")'
             ) from None
         return blake3()
     raise ValueError(f"Unknown checksum algorithm {algorithm!r}")

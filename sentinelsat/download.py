@@ -29,7 +29,6 @@ from .exceptions import (
 from .files import (
     DEFAULT_EXTENSION,
     PARTIAL_SUFFIX,
-    extension_for,
     filename_from_disposition,
     locked_file,
     product_files,
@@ -177,7 +176,7 @@ class ProductDownload:
     def _final_path(self, response: requests.Response) -> str:
         """The final path, with the extension the server gives the product."""
         server_filename = filename_from_disposition(response.headers.get("Content-Disposition"))
-        return self._path(extension_for(self.info.get("title"), server_filename))
+        return self._path(self.backend.file_extension(self.info, server_filename))
 
     def _complete_copy(self) -> str | None:
         """The path of a correct copy of the product already on disk, if any."""
@@ -300,7 +299,10 @@ class ProductDownload:
         """Write the body after the kept prefix, or from the start if the server ignored
         the range (never appending a whole body). Return the MD5 of the whole file (if
         checksumming)."""
-        if response.status_code != 206 or _range_start(response) != offset:
+        start = _range_start(response)
+        if response.status_code == 206 and "Content-Range" not in response.headers:
+            start = offset  # a partial answer to our range that does not say where it starts
+        if response.status_code != 206 or start != offset:
             if response.status_code == 206:
                 raise TransferError("The server resumed at an unexpected offset", response)
             offset = 0

@@ -87,12 +87,9 @@ class SentinelAPIError(Exception):
         msg = self.msg or ""
         if self.response is not None:
             # sentinelsat 0.13's form, a line break before a message of several lines included
-            text = "HTTP status {} {}: {}{}".format(
-                self.response.status_code,
-                self.response.reason,
-                "\n" if "\n" in msg else "",
-                msg,
-            )
+            response = self.response
+            separator = "\n" if "\n" in msg else ""
+            text = f"HTTP status {response.status_code} {response.reason}: {separator}{msg}"
         else:
             text = msg
         return f"{text}\n{self.hint}" if self.hint else text

@@ -253,7 +253,7 @@ def gml_to_wkt(gml: str) -> str | None:
         return None
     if len(rendered) == 1:
         return "POLYGON" + rendered[0]
-    return "MULTIPOLYGON({})".format(",".join(rendered))
+    return f"MULTIPOLYGON({','.join(rendered)})"
 
 
 def _gml_polygon_to_wkt(polygon: ElementTree.Element) -> str | None:
@@ -266,8 +266,8 @@ def _gml_polygon_to_wkt(polygon: ElementTree.Element) -> str | None:
                 return None
             points.append(f"{lat_lon[1]} {lat_lon[0]}")
         if points:
-            rings.append("({})".format(",".join(points)))
-    return "({})".format(",".join(rings)) if rings else None
+            rings.append(f"({','.join(points)})")
+    return f"({','.join(rings)})" if rings else None
 
 
 def parse_odata_response(response_json: Any, full: bool = False) -> dict[str, Any]:

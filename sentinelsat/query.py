@@ -169,7 +169,7 @@ def _format_term(name: str, value: Any) -> str | None:
             alternatives.add(f"{name}:{formatted}")
     if not alternatives:
         return None
-    return "({})".format(" OR ".join(sorted(alternatives)))
+    return f"({' OR '.join(sorted(alternatives))})"
 
 
 def _format_value(name: str, value: Any) -> str | None:
@@ -261,7 +261,7 @@ def format_order_by(order_by: str) -> str:
                 "names, optionally prefixed with '+' or '-'"
             )
         sign, field = match.groups()
-        fields.append("{} {}".format(field, "desc" if sign == "-" else "asc"))
+        fields.append(f"{field} {'desc' if sign == '-' else 'asc'}")
     return ",".join(fields)
 
 

@@ -57,7 +57,7 @@ from .products import (  # noqa: F401 - importable from here, as in 1.x
 )
 from .query import format_query_date  # noqa: F401 - importable from here, as in 0.13
 from .results import DownloadStatus, QuicklookResult, ResultTuple  # noqa: F401
-from .sessions import Connection, default_retry
+from .sessions import Connection, default_retry, follow_backoff
 
 Timeout = Union[None, float, tuple[float, float]]
 
@@ -115,7 +115,7 @@ class SentinelAPI(Legacy013):
         Search pages requested at the same time once the first page gave the total (4).
     retry_backoff : float
         Base of the exponential wait, in seconds, between retries of failed requests and
-        downloads (0.5). Set it before creating the instance.
+        downloads (0.5); read at each call.
     timeout : float or tuple or None
         The timeout passed to every request.
     semantics : str
@@ -162,10 +162,11 @@ class SentinelAPI(Legacy013):
         self.downloader = Downloader(self, connection=self._connection)
 
     def _connection(self) -> Connection:
-        """The settings of this client as they are now, for the engines."""
-        return Connection(
-            self.session, self.timeout, self.retry_backoff, self._tqdm, self.query_concurrency
-        )
+        """The settings of this client as they are now, for the engines (``retry_backoff``
+        included: the session's retries of failed connections follow it too)."""
+        backoff = self.retry_backoff
+        follow_backoff(self.session, backoff)
+        return Connection(self.session, self.timeout, backoff, self._tqdm, self.query_concurrency)
 
     def __repr__(self) -> str:
         return f"SentinelAPI(user={self.user!r}, api_url={self.api_url!r})"

@@ -21,10 +21,10 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from typing import Any, Callable, ClassVar
+from typing import Any, Callable, ClassVar, Protocol
 from urllib.parse import urlsplit
 
 import requests
@@ -166,6 +166,78 @@ class OriginAuth(AuthBase):
         return f"OriginAuth(username={self.username!r}, password='***', origin={self.origin!r})"
 
 
+class TokenSource(Protocol):
+    """Where a :class:`BearerAuth` gets its tokens (e.g. an identity server's token endpoint)."""
+
+    def token(self) -> str | None:
+        """A valid access token, or ``None`` when there are no credentials to get one."""
+
+    def invalidate(self, token: str) -> None:
+        """Forget ``token`` (a server refused it): the next :meth:`token` gets a new one."""
+
+
+class BearerAuth(AuthBase):
+    """A bearer token sent to a set of origins (scheme, host and port) only.
+
+    The token comes from a :class:`TokenSource` when a request to one of the origins is
+    prepared. When one of them answers 401 anyway (the token expired early, or was revoked),
+    the token is renewed and the request sent once more, transparently.
+
+    Parameters
+    ----------
+    urls : iterable of str
+        URLs of the servers the token belongs to; more can be added (:meth:`add_origin`).
+    tokens : TokenSource
+    """
+
+    def __init__(self, urls: Iterable[str], tokens: TokenSource) -> None:
+        self.origins = {origin(url) for url in urls}
+        self.tokens = tokens
+        self._lock = threading.Lock()
+
+    def add_origin(self, url: str) -> None:
+        """Send the token to the origin of ``url`` too."""
+        with self._lock:
+            self.origins = self.origins | {origin(url)}
+
+    def applies_to(self, url: str) -> bool:
+        """Whether requests to ``url`` may carry the token."""
+        return origin(url) in self.origins
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        if not self.applies_to(request.url or ""):
+            return request
+        token = self.tokens.token()
+        if token:
+            request.headers["Authorization"] = f"Bearer {token}"
+            request.register_hook("response", self._renew_refused_token)  # type: ignore[no-untyped-call]
+        return request
+
+    def _renew_refused_token(self, response: requests.Response, **kwargs: Any) -> Any:
+        # called once per answer: the request sent again below goes straight to the
+        # transport adapter, which runs no hooks
+        request = response.request
+        if response.status_code != 401:
+            return response
+        used = str(request.headers.get("Authorization", ""))[len("Bearer ") :]
+        self.tokens.invalidate(used)
+        token = self.tokens.token()
+        if not token or token == used or response.connection is None:
+            return response
+        response.content  # noqa: B018 - read the refusal, so that the connection is reused
+        response.close()
+        retry = request.copy()
+        retry.headers["Authorization"] = f"Bearer {token}"
+        logger.debug("%s refused the token; sent again with a new one", request.url)
+        renewed: requests.Response = response.connection.send(retry, **kwargs)
+        renewed.history.append(response)
+        renewed.request = retry
+        return renewed
+
+    def __repr__(self) -> str:
+        return f"BearerAuth(origins={sorted(self.origins)!r})"
+
+
 class Session(requests.Session):
     """A ``requests.Session`` whose credentials never leave their origin.
 
@@ -228,6 +300,16 @@ class TransportAdapter(HTTPAdapter):
         if not proxy.lower().startswith("socks"):
             manager.pool_classes_by_scheme = dict(self._pool_classes)
         return manager
+
+
+def follow_backoff(session: requests.Session, backoff: float) -> None:
+    """Give the retries of failed connections of ``session``'s sentinelsat adapters the base
+    ``backoff`` (adapters mounted by the user are left as they are)."""
+    for adapter in session.adapters.values():
+        if isinstance(adapter, TransportAdapter):
+            retry = adapter.max_retries
+            if retry.backoff_factor != backoff:
+                adapter.max_retries = retry.new(backoff_factor=backoff)
 
 
 def default_retry(backoff_factor: float = 0.5) -> Retry:
@@ -611,6 +693,16 @@ def _body_text(response: requests.Response) -> str:
             return ""
     response.encoding = "utf-8"
     return content[:_ERROR_BODY_LIMIT].decode("utf-8", errors="replace")
+
+
+def error_text(response: requests.Response) -> str:
+    """The start of an error answer's body as text (see :func:`server_message`), kept in the
+    response so that it can be read again (e.g. as JSON, then by :func:`server_message`)."""
+    text = _body_text(response)
+    if not getattr(response, "_content_consumed", False):
+        response._content = text.encode("utf-8")
+        response._content_consumed = True  # type: ignore[attr-defined]
+    return text
 
 
 def html_to_text(html: str) -> str:

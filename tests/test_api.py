@@ -5,7 +5,7 @@ import pickle
 
 import pytest
 import requests
-from conftest import recordings
+from kit import recordings
 
 import sentinelsat
 from sentinelsat import (
@@ -215,3 +215,11 @@ def test_message_of_an_empty_body_is_empty():
 
 def test_message_of_an_answer_without_text_is_invalid_api_response():
     assert server_message(_response(200, "{Invalid JSON response")) == "Invalid API response."
+
+
+def test_retry_backoff_is_read_at_each_call():
+    api = SentinelAPI("user", "secret", "https://host/dhus")
+    adapter = api.session.get_adapter("https://host/dhus/")
+    assert api._connection().backoff == adapter.max_retries.backoff_factor == 0.5
+    api.retry_backoff = 0
+    assert api._connection().backoff == adapter.max_retries.backoff_factor == 0

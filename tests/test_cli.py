@@ -25,7 +25,7 @@ from datetime import datetime, timezone
 import pytest
 import requests
 from click.testing import CliRunner
-from conftest import FIXTURES, binary_body, for_replay, recordings
+from kit import FIXTURES, binary_body, for_replay, recordings
 
 from sentinelsat import (
     EmptyQueryValueError,

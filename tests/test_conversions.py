@@ -4,7 +4,7 @@ import json
 from datetime import datetime
 
 import pytest
-from conftest import recordings
+from kit import recordings
 
 from sentinelsat import SentinelAPI, geojson_to_wkt, read_geojson
 

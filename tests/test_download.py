@@ -4,7 +4,7 @@ import hashlib
 import os
 
 import pytest
-from conftest import binary_body, recordings, replay_api
+from kit import binary_body, recordings, replay_api
 
 from sentinelsat import InvalidChecksumError, InvalidKeyError, SentinelAPIError
 from sentinelsat.backends.dhus import DHuSBackend

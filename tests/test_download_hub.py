@@ -15,10 +15,10 @@ import pathlib
 import subprocess
 import sys
 import textwrap
-import time
 
 import pytest
 import requests
+from kit import FastAPI, assert_true_files, hub_client, product_bytes, wait_until
 
 import sentinelsat
 from sentinelsat import InvalidChecksumError, SentinelAPI, SentinelAPIError, SentinelAPILTAError
@@ -27,19 +27,6 @@ from sentinelsat.exceptions import TransferError
 pytestmark = [pytest.mark.hub, pytest.mark.timeout(120)]
 
 REPO = pathlib.Path(sentinelsat.__file__).resolve().parent.parent
-
-
-class FastAPI(SentinelAPI):
-    retry_backoff = 0  # no waits between retries
-
-
-def client(hub, **kwargs) -> SentinelAPI:
-    kwargs.setdefault("show_progressbars", False)
-    return FastAPI(hub.user, hub.password, hub.url, **kwargs)
-
-
-def content(hub, product_id) -> bytes:
-    return b"".join(hub.product_bytes(product_id))
 
 
 def value_gets(hub, product_id=None) -> list:
@@ -52,15 +39,6 @@ def value_gets(hub, product_id=None) -> list:
     ]
 
 
-def wait_until(predicate, timeout=10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.01)
-    return True
-
-
 def final_path(directory, product) -> pathlib.Path:
     return pathlib.Path(directory) / product.download_name
 
@@ -69,30 +47,13 @@ def partial_path(directory, product) -> pathlib.Path:
     return pathlib.Path(directory) / (product.download_name + ".incomplete")
 
 
-def assert_nothing_corrupt(hub, directory) -> dict:
-    """Final names hold exact products, ``.incomplete`` files hold prefixes; nothing else."""
-    names = {p.download_name: p for p in hub.products}
-    found = {"final": set(), "partial": set()}
-    for entry in os.listdir(directory):
-        partial = entry.endswith(".incomplete")
-        product = names[entry[: -len(".incomplete")] if partial else entry]
-        data = (pathlib.Path(directory) / entry).read_bytes()
-        if partial:
-            assert content(hub, product.id).startswith(data)
-            found["partial"].add(product.id)
-        else:
-            assert hashlib.md5(data).hexdigest() == product.md5 and data == content(hub, product.id)
-            found["final"].add(product.id)
-    return found
-
-
 # ---------------------------------------------------------------------------- plain download
 def test_download_writes_the_verified_product(make_local_hub, tmp_path):
     hub = make_local_hub(products=3, product_size=150_000)
     product = hub.products[1]
-    info = client(hub).download(product.id, str(tmp_path))
+    info = hub_client(hub).download(product.id, str(tmp_path))
     assert info["path"] == str(final_path(tmp_path, product))
-    assert final_path(tmp_path, product).read_bytes() == content(hub, product.id)
+    assert final_path(tmp_path, product).read_bytes() == product_bytes(hub, product.id)
     assert (info["id"], info["size"], info["md5"].lower()) == (
         product.id,
         product.size,
@@ -100,7 +61,7 @@ def test_download_writes_the_verified_product(make_local_hub, tmp_path):
     )
     assert info["downloaded_bytes"] == product.size
     assert os.listdir(tmp_path) == [product.download_name]
-    again = client(hub).download(product.id, str(tmp_path))
+    again = hub_client(hub).download(product.id, str(tmp_path))
     assert again["downloaded_bytes"] == 0 and len(value_gets(hub)) == 1  # not downloaded twice
 
 
@@ -108,8 +69,8 @@ def test_download_writes_the_verified_product(make_local_hub, tmp_path):
 def test_dropped_connection_resumes_from_the_bytes_received(make_local_hub, tmp_path):
     hub = make_local_hub(products=2, product_size=300_000, drop_after=100_000)
     product = hub.products[0]
-    info = client(hub).download(product.id, str(tmp_path))
-    assert final_path(tmp_path, product).read_bytes() == content(hub, product.id)
+    info = hub_client(hub).download(product.id, str(tmp_path))
+    assert final_path(tmp_path, product).read_bytes() == product_bytes(hub, product.id)
     gets = value_gets(hub, product.id)
     # each request continues exactly where the previous connection broke
     assert [r.range for r in gets] == [None, "bytes=100000-", "bytes=200000-"]
@@ -121,38 +82,40 @@ def test_connection_that_never_delivers_gives_up_after_a_few_attempts(make_local
     hub = make_local_hub(products=2, product_size=100_000, drop_after=0)
     product = hub.products[0]
     with pytest.raises(SentinelAPIError, match="Connection lost") as error:
-        client(hub).download(product.id, str(tmp_path))
+        hub_client(hub).download(product.id, str(tmp_path))
     # a SentinelAPIError, and also the requests exception that happened (0.13 let those escape)
     assert isinstance(error.value, TransferError)
     assert isinstance(error.value, requests.exceptions.RequestException)
     assert len(value_gets(hub, product.id)) == 3
     assert not final_path(tmp_path, product).exists()
     hub.faults.drop_after = None
-    client(hub).download(product.id, str(tmp_path))  # a rerun finishes the job
-    assert final_path(tmp_path, product).read_bytes() == content(hub, product.id)
+    hub_client(hub).download(product.id, str(tmp_path))  # a rerun finishes the job
+    assert final_path(tmp_path, product).read_bytes() == product_bytes(hub, product.id)
 
 
 def test_partial_file_is_resumed_with_a_range_request(make_local_hub, tmp_path):
     hub = make_local_hub(products=2, product_size=200_000)
     product = hub.products[0]
-    partial_path(tmp_path, product).write_bytes(content(hub, product.id)[:123_456])
-    info = client(hub).download(product.id, str(tmp_path))
+    partial_path(tmp_path, product).write_bytes(product_bytes(hub, product.id)[:123_456])
+    info = hub_client(hub).download(product.id, str(tmp_path))
     [get] = value_gets(hub, product.id)
     assert (get.range, get.status, get.bytes_sent) == ("bytes=123456-", 206, product.size - 123_456)
     assert info["downloaded_bytes"] == product.size - 123_456
-    assert final_path(tmp_path, product).read_bytes() == content(hub, product.id)
+    assert final_path(tmp_path, product).read_bytes() == product_bytes(hub, product.id)
     assert not partial_path(tmp_path, product).exists()
 
 
 def test_server_ignoring_range_restarts_the_file(make_local_hub, tmp_path):
     hub = make_local_hub(products=2, product_size=200_000, ignore_range=True)
     product = hub.products[0]
-    partial_path(tmp_path, product).write_bytes(content(hub, product.id)[:50_000])
-    info = client(hub).download(product.id, str(tmp_path))
+    partial_path(tmp_path, product).write_bytes(product_bytes(hub, product.id)[:50_000])
+    info = hub_client(hub).download(product.id, str(tmp_path))
     [get] = value_gets(hub, product.id)
     assert (get.range, get.status, get.bytes_sent) == ("bytes=50000-", 200, product.size)
     assert info["downloaded_bytes"] == product.size
-    assert final_path(tmp_path, product).read_bytes() == content(hub, product.id)  # never appended
+    assert final_path(tmp_path, product).read_bytes() == product_bytes(
+        hub, product.id
+    )  # never appended
 
 
 @pytest.mark.timeout(30)
@@ -162,10 +125,10 @@ def test_server_ignoring_range_and_dropping_gives_up(make_local_hub, tmp_path):
     hub = make_local_hub(products=2, product_size=200_000, ignore_range=True, drop_after=100_000)
     product = hub.products[0]
     with pytest.raises(SentinelAPIError):
-        client(hub).download(product.id, str(tmp_path))
+        hub_client(hub).download(product.id, str(tmp_path))
     assert len(value_gets(hub, product.id)) <= 4
     assert not final_path(tmp_path, product).exists()
-    assert assert_nothing_corrupt(hub, tmp_path)["partial"] == {product.id}
+    assert assert_true_files(hub, tmp_path)["partial"] == {product.id}
 
 
 # ---------------------------------------------------------------------------- corruption
@@ -174,7 +137,7 @@ def test_corrupted_byte_raises_and_leaves_nothing(make_local_hub, tmp_path):
     product = hub.products[0]
     hub.faults.corrupt = [product.id]
     with pytest.raises(InvalidChecksumError, match="does not match") as error:
-        client(hub).download(product.id, str(tmp_path))
+        hub_client(hub).download(product.id, str(tmp_path))
     assert product.md5 in str(error.value)
     assert os.listdir(tmp_path) == []
 
@@ -184,12 +147,12 @@ def test_download_all_ten_products_one_corrupted(make_local_hub, tmp_path):
     products = hub.products[:10]
     bad = products[6]
     hub.faults.corrupt = [bad.id]
-    downloaded, triggered, failed = client(hub).download_all(
+    downloaded, triggered, failed = hub_client(hub).download_all(
         [p.id for p in products], str(tmp_path), max_attempts=3
     )
     assert sorted(downloaded) == sorted(p.id for p in products if p is not bad)
     assert (triggered, failed) == ({}, {bad.id})
-    assert assert_nothing_corrupt(hub, tmp_path) == {"final": set(downloaded), "partial": set()}
+    assert assert_true_files(hub, tmp_path) == {"final": set(downloaded), "partial": set()}
     assert len(value_gets(hub, bad.id)) == 3  # retried up to max_attempts
     for product_id, info in downloaded.items():
         assert info["path"] == str(final_path(tmp_path, hub.product(product_id)))
@@ -201,7 +164,7 @@ def test_product_with_another_extension_than_zip(make_local_hub, tmp_path):
     hub = make_local_hub(products=100, product_size=150_000)
     products = [p for p in hub.products if p.download_name.endswith(".nc")][:2]
     assert len(products) == 2
-    api = client(hub)
+    api = hub_client(hub)
     info = api.download(products[0].id, str(tmp_path))
     assert info["path"] == str(tmp_path / (products[0].identifier + ".nc"))
     hub.faults.drop_after = 60_000  # and resumed from its .nc.incomplete file
@@ -212,7 +175,7 @@ def test_product_with_another_extension_than_zip(make_local_hub, tmp_path):
         "bytes=60000-",
         "bytes=120000-",
     ]
-    assert assert_nothing_corrupt(hub, tmp_path) == {
+    assert assert_true_files(hub, tmp_path) == {
         "final": {p.id for p in products},
         "partial": set(),
     }
@@ -236,12 +199,12 @@ def test_malicious_filename_stays_in_the_directory(make_local_hub, tmp_path, fil
     hub = make_local_hub(products=2, product_size=30_000, hostile_filename=filename)
     product = hub.products[0]
     target = tmp_path / "a" / "b" / "target"
-    info = client(hub).download(product.id, str(target))
+    info = hub_client(hub).download(product.id, str(target))
     [entry] = os.listdir(target)
     assert entry.startswith(product.identifier + ".") and "/" not in entry
     assert not any(ord(c) < 32 for c in entry)
     assert info["path"] == str(target / entry)
-    assert (target / entry).read_bytes() == content(hub, product.id)
+    assert (target / entry).read_bytes() == product_bytes(hub, product.id)
     written = [
         os.path.relpath(os.path.join(d, f), tmp_path) for d, _, fs in os.walk(tmp_path) for f in fs
     ]
@@ -261,11 +224,11 @@ def test_malicious_title_stays_in_the_directory(make_local_hub, tmp_path, monkey
         lambda self, i, full=False: dict(real(self, i, full), title=title),
     )
     target = tmp_path / "a" / "target"
-    info = client(hub).download(product.id, str(target))
+    info = hub_client(hub).download(product.id, str(target))
     [entry] = os.listdir(target)
     assert info["path"] == str(target / entry)
     assert not entry.startswith(".") and not any(ord(c) < 32 for c in entry)
-    assert (target / entry).read_bytes() == content(hub, product.id)
+    assert (target / entry).read_bytes() == product_bytes(hub, product.id)
     written = [
         os.path.relpath(os.path.join(d, f), tmp_path) for d, _, fs in os.walk(tmp_path) for f in fs
     ]
@@ -305,7 +268,7 @@ def test_ctrl_c_during_download_all_keeps_resumable_partial_files(make_local_hub
     api = CtrlCAPI(hub.user, hub.password, hub.url, show_progressbars=False)
     with pytest.raises(KeyboardInterrupt):
         api.download_all([p.id for p in products], str(tmp_path))
-    on_disk = assert_nothing_corrupt(hub, tmp_path)
+    on_disk = assert_true_files(hub, tmp_path)
     assert on_disk["final"] == {products[0].id}
     assert on_disk["partial"] == {p.id for p in products[1:]}
     kept = {p.id: partial_path(tmp_path, p).stat().st_size for p in products[1:]}
@@ -313,9 +276,9 @@ def test_ctrl_c_during_download_all_keeps_resumable_partial_files(make_local_hub
 
     hub.faults.bandwidth = None
     hub.clear_log()
-    downloaded, _, failed = client(hub).download_all([p.id for p in products], str(tmp_path))
+    downloaded, _, failed = hub_client(hub).download_all([p.id for p in products], str(tmp_path))
     assert failed == set() and len(downloaded) == 4
-    assert assert_nothing_corrupt(hub, tmp_path) == {
+    assert assert_true_files(hub, tmp_path) == {
         "final": {p.id for p in products},
         "partial": set(),
     }
@@ -338,7 +301,7 @@ def test_offline_products_are_triggered_quota_refused_and_downloaded_later(
         products=3, product_size=40_000, offline_share=1.0, lta_delay=0.3, lta_quota=1
     )
     first, second = hub.products[:2]
-    api = client(hub)
+    api = hub_client(hub)
     info = api.download(first.id, str(tmp_path))
     # as in 0.13: the path the file will have, and a plain GET of $value triggers it
     assert info["path"] == str(final_path(tmp_path, first)) and info["Online"] is False
@@ -353,14 +316,14 @@ def test_offline_products_are_triggered_quota_refused_and_downloaded_later(
     assert wait_until(lambda: hub.product(first.id).online)  # the archive delivered it
     downloaded, triggered, failed = api.download_all([first.id, second.id], str(tmp_path))
     assert list(downloaded) == [first.id] and list(triggered) == [second.id] and failed == set()
-    assert final_path(tmp_path, first).read_bytes() == content(hub, first.id)
+    assert final_path(tmp_path, first).read_bytes() == product_bytes(hub, first.id)
 
 
 def test_download_all_does_not_retry_a_quota_refusal(make_local_hub, tmp_path):
     hub = make_local_hub(products=3, product_size=40_000, lta_quota=0)
     offline, online = hub.products[:2]
     hub.set_online(offline.id, False)
-    downloaded, triggered, failed = client(hub).download_all(
+    downloaded, triggered, failed = hub_client(hub).download_all(
         [offline.id, online.id], str(tmp_path), max_attempts=5
     )
     assert (list(downloaded), triggered, failed) == ([online.id], {}, {offline.id})
@@ -373,11 +336,11 @@ def test_concurrent_download_limit_waits_and_finishes(make_local_hub, tmp_path):
         products=5, product_size=200_000, max_concurrent_downloads=1, bandwidth=2_000_000
     )
     products = hub.products[:4]
-    downloaded, triggered, failed = client(hub).download_all(
+    downloaded, triggered, failed = hub_client(hub).download_all(
         [p.id for p in products], str(tmp_path), n_concurrent_dl=4
     )
     assert len(downloaded) == 4 and (triggered, failed) == ({}, set())
-    assert assert_nothing_corrupt(hub, tmp_path)["final"] == {p.id for p in products}
+    assert assert_true_files(hub, tmp_path)["final"] == {p.id for p in products}
     refused = [r for r in value_gets(hub) if r.status == 403]
     assert refused  # the hub did refuse: more downloads were asked for than allowed
     for product in products:  # ...and each product was then transferred exactly once
@@ -390,7 +353,7 @@ def test_concurrent_download_limit_waits_and_finishes(make_local_hub, tmp_path):
 def test_check_files_against_the_hub(make_local_hub, tmp_path):
     hub = make_local_hub(products=6, product_size=(10_000, 50_000))
     products = hub.products[:5]
-    api = client(hub)
+    api = hub_client(hub)
     api.download_all([p.id for p in products], str(tmp_path))
     good, flipped, truncated, missing, _ = products
     path = {p.id: str(final_path(tmp_path, p)) for p in products}
@@ -416,7 +379,7 @@ def test_check_files_against_the_hub(make_local_hub, tmp_path):
     )
     api.download_all([p.id for p in products], str(tmp_path))
     assert api.check_files(ids=[p.id for p in products], directory=str(tmp_path)) == {}
-    assert assert_nothing_corrupt(hub, tmp_path)["final"] == {p.id for p in products}
+    assert assert_true_files(hub, tmp_path)["final"] == {p.id for p in products}
 
 
 # ---------------------------------------------------------------------------- memory
@@ -469,7 +432,7 @@ def test_download_progress_bar_shows_product_and_resumed_offset(make_local_hub, 
     hub = make_local_hub(products=1, product_size=300_000)
     product = hub.products[0]
     kept = 120_000
-    partial_path(tmp_path, product).write_bytes(content(hub, product.id)[:kept])
+    partial_path(tmp_path, product).write_bytes(product_bytes(hub, product.id)[:kept])
     bars = []
 
     class RecordingAPI(FastAPI):
@@ -484,12 +447,12 @@ def test_download_progress_bar_shows_product_and_resumed_offset(make_local_hub, 
     assert (
         product.identifier in err and "117k/293k" in err
     )  # starts at the kept 120,000 of 300,000 bytes
-    assert final_path(tmp_path, product).read_bytes() == content(hub, product.id)
+    assert final_path(tmp_path, product).read_bytes() == product_bytes(hub, product.id)
 
 
 def test_progress_bars_silenced(make_local_hub, tmp_path, capsys):
     hub = make_local_hub(products=3, product_size=50_000)
-    api = client(hub)  # show_progressbars=False
+    api = hub_client(hub)  # show_progressbars=False
     api.download_all([p.id for p in hub.products], str(tmp_path))
     api.check_files(ids=[p.id for p in hub.products], directory=str(tmp_path))
     api.query(ingestiondate=(None, "NOW"))

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 import shapely.wkt
-from conftest import FIXTURES
+from kit import FIXTURES
 
 from sentinelsat import SentinelAPI, SentinelAPIError, geojson_to_wkt, read_geojson
 from sentinelsat.testing import LocalHub
@@ -203,3 +203,34 @@ def test_readme_demo_command(tmp_path):
     files = sorted(os.listdir(out))
     assert found > 0 and len(files) == found
     assert all(name.endswith(".zip") for name in files)
+
+
+def readme_cdse_demo_command():
+    text = (FIXTURES.parent.parent / "README.rst").read_text()
+    line = next(line for line in text.splitlines() if "sentinelsat-hub run --cdse" in line)
+    return shlex.split(line)
+
+
+def test_readme_cdse_demo_command(tmp_path):
+    """The README's CDSE command, as written, except that the files go to a temporary
+    directory: the same search and downloads through a local CDSE."""
+    command = readme_cdse_demo_command()
+    assert command[:4] == ["sentinelsat-hub", "run", "--cdse", "--"]
+    assert command[-2] == "--path"
+    executable = shutil.which(command[0])
+    assert executable, "the console scripts are missing: install the project with pip install -e ."
+    out = tmp_path / "out"
+    command[-1] = str(out)
+    completed = subprocess.run(
+        command, cwd=FIXTURES.parent.parent, capture_output=True, text=True, timeout=120
+    )
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    found = int(re.search(r"(\d+) scenes found", completed.stderr).group(1))
+    files = sorted(os.listdir(out))
+    assert found > 0 and len(files) == found
+    assert all(name.endswith(".zip") for name in files)
+    # the same scenes as the DHuS demo: the local CDSE serves the hub's products
+    dhus = readme_demo_command()
+    dhus[-1] = str(tmp_path / "dhus")
+    subprocess.run(dhus, cwd=FIXTURES.parent.parent, capture_output=True, timeout=120, check=True)
+    assert sorted(os.listdir(tmp_path / "dhus")) == files

@@ -5,7 +5,7 @@ from datetime import datetime
 
 import pytest
 import yaml
-from conftest import CASSETTES
+from kit import CASSETTES
 
 from sentinelsat import SentinelAPIError
 from sentinelsat.parsing import (

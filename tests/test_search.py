@@ -4,7 +4,7 @@ from collections import OrderedDict
 from datetime import date, datetime
 
 import pytest
-from conftest import for_replay, recordings, replay_api
+from kit import for_replay, recordings, replay_api
 
 from sentinelsat import SentinelAPI, SentinelAPIError, geojson_to_wkt, read_geojson
 

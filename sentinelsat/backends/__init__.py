@@ -10,9 +10,10 @@ Backends:
 
 - ``"dhus"`` (:class:`~sentinelsat.backends.dhus.DHuSBackend`): the Data Hub Software of the
   former Copernicus Open Access Hub and its mirrors (OpenSearch and OData v2). The default.
-- ``"cdse"``: the Copernicus Data Space Ecosystem (OData v4 and tokens), chosen for its
-  catalogue URL (``https://catalogue.dataspace.copernicus.eu/odata/v1/``, or any URL that ends
-  in ``/odata/v1/``).
+- ``"cdse"`` (:class:`~sentinelsat.backends.cdse.CDSEBackend`): the Copernicus Data Space
+  Ecosystem (OData v4 and tokens), chosen for its catalogue URL
+  (``https://catalogue.dataspace.copernicus.eu/odata/v1/``, or any URL that ends in
+  ``/odata/v1/``).
 """
 
 from __future__ import annotations
@@ -63,12 +64,22 @@ class Backend(ABC):
     name: str = ""
     #: Results per search request.
     page_size: int = 100
+    #: Features the server has no use for, which the command line refuses as usage errors:
+    #: ``"version"`` (the version of the server's software, ``--info``) and ``"retrieval"``
+    #: (ordering offline products from an archive, ``--lta-timeout``, ``--lta-retry-delay``).
+    lacks: frozenset[str] = frozenset()
 
     def __init__(self, api_url: str) -> None:
         self.api_url = api_url
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.api_url!r})"
+
+    @property
+    def credentials_url(self) -> str:
+        """A URL of the server that takes the user's credentials (whose ``~/.netrc`` entry is
+        used when none are given): the API URL, unless the server has an identity service."""
+        return self.api_url
 
     # ------------------------------------------------------------------ sessions
     @abstractmethod
@@ -85,6 +96,10 @@ class Backend(ABC):
         of a new one."""
 
     # ------------------------------------------------------------------ searching
+    def check_criteria(self, criteria: Criteria) -> None:  # noqa: B027 - optional
+        """Raise the ``ValueError`` that searching ``criteria`` would raise, without sending
+        anything (the command line reports it as a usage error)."""
+
     @abstractmethod
     def search(
         self,
@@ -136,6 +151,13 @@ class Backend(ABC):
         """The exception for a product request the server refused (its answer not read yet):
         a ``ServerLimitError`` for "too many downloads", an ``SentinelAPILTAError`` for an
         archive refusal, another ``SentinelAPIError`` otherwise."""
+
+    def file_extension(self, info: Info, server_filename: str | None) -> str:
+        """The extension of a product's file, from the file name the server gives it
+        (``Content-Disposition``): ``.zip`` for SAFE products."""
+        from ..files import extension_for
+
+        return extension_for(info.get("title"), server_filename)
 
     def is_accepted_retrieval(self, response: requests.Response) -> bool:
         """Whether a download answer says the product went offline and its retrieval was
@@ -215,7 +237,10 @@ class Backend(ABC):
         raise self.unsupported("Listing the files of a product (nodes)")
 
 
-BACKENDS = {"dhus": "sentinelsat.backends.dhus:DHuSBackend"}
+BACKENDS = {
+    "dhus": "sentinelsat.backends.dhus:DHuSBackend",
+    "cdse": "sentinelsat.backends.cdse:CDSEBackend",
+}
 
 
 def backend_class(name: str) -> type[Backend]:

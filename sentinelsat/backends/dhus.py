@@ -286,6 +286,9 @@ class DHuSBackend(Backend):
         return session
 
     # ------------------------------------------------------------------ searching
+    def check_criteria(self, criteria: Criteria) -> None:
+        self.solr_query(criteria)
+
     def solr_query(self, criteria: Criteria) -> str:
         """The query string of ``criteria``."""
         return solr.format_query(

@@ -228,8 +228,9 @@ def _credentials(user: str | None, password: str | None, url: str) -> tuple[str 
     -------
     (str or None, str or None)
         The user and password, or ``(None, None)`` when ``~/.netrc`` has an entry for the
-        server's host (the library's HTTP session then uses it). As in sentinelsat 0.13, a
-        user without a password (or the reverse) falls back to ``~/.netrc`` as a whole.
+        server's host (CDSE: its identity server's; the library's HTTP session then uses it).
+        As in sentinelsat 0.13, a user without a password (or the reverse) falls back to
+        ``~/.netrc`` as a whole.
 
     Raises
     ------
@@ -240,7 +241,10 @@ def _credentials(user: str | None, password: str | None, url: str) -> tuple[str 
         return user, password
     from requests.utils import get_netrc_auth
 
-    if get_netrc_auth(url):
+    from sentinelsat.backends import select_backend
+
+    # the host that takes the credentials: the server's, or CDSE's identity server
+    if get_netrc_auth(select_backend(url).credentials_url):
         return None, None
     raise click.UsageError(MISSING_CREDENTIALS)
 
@@ -318,7 +322,7 @@ def _name_keyword(names: list[str]) -> dict[str, str]:
         )
     if len(names) == 1:
         return {"identifier": names[0]}
-    return {"identifier": "({})".format(" OR ".join(names))}
+    return {"identifier": f"({' OR '.join(names)})"}
 
 
 def _search_keywords(
@@ -350,11 +354,14 @@ def _search_keywords(
 
 
 def _check_query(api: Any, area: str | None, keywords: dict[str, Any]) -> None:
-    """Build the query string once before sending it: bad values are usage errors."""
+    """Translate the search once before sending it: bad values, and keywords the server's
+    protocol cannot search (on CDSE), are usage errors."""
+    from sentinelsat.backends import Criteria
+
     search = dict(keywords)
     date = search.pop("date", None)
     try:
-        api.format_query(area, date, **search)
+        api.backend.check_criteria(Criteria(area, date, keywords=search))
     except ValueError as error:
         raise click.UsageError(str(error)) from None
 
@@ -405,7 +412,8 @@ def _write_failed(products: Products, failed: list[str], path: str) -> str:
     filename = _output_file(path, FAILED_FILE)
     with open(filename, "w", encoding="utf-8") as f:
         for product_id in failed:
-            f.write("{} : {}\n".format(product_id, products.get(product_id, {}).get("title", "")))
+            title = products.get(product_id, {}).get("title", "")
+            f.write(f"{product_id} : {title}\n")
     return filename
 
 
@@ -600,6 +608,31 @@ def options_1x(function: Any) -> Any:
     for option in reversed(options):
         function = option(function)
     return function
+
+
+#: Options and the feature of the server (``Backend.lacks``) they need.
+_FEATURE_OPTIONS = {
+    "info": ("--info", "version"),
+    "lta_timeout": ("--lta-timeout", "retrieval"),
+    "lta_retry_delay": ("--lta-retry-delay", "retrieval"),
+}
+
+
+def _refuse_options_without_meaning(url: str, extra: Options1x) -> None:
+    """An option that the server's protocol has no use for is a usage error (CDSE has no
+    server version and cannot retrieve offline products)."""
+    given = [name for name in _FEATURE_OPTIONS if getattr(extra, name) not in (None, False)]
+    if not given:
+        return
+    from sentinelsat.backends import select_backend
+
+    backend = select_backend(url)
+    for name in given:
+        option, feature = _FEATURE_OPTIONS[name]
+        if feature in backend.lacks:
+            raise click.UsageError(
+                f"{option} has no meaning on this server ({backend.name} backend, {url})"
+            )
 
 
 def _gnss_server() -> tuple[str, tuple[str, str]]:
@@ -823,6 +856,7 @@ def cli(
     with _messages_on_stderr(), extra.log_level():
         if extra.gnss:
             url, (user, password) = _gnss_server()
+        _refuse_options_without_meaning(url, extra)
         if extra.info:
             _show_server_version(user, password, url, extra.timeout)
             return

@@ -14,6 +14,7 @@ from collections import Counter
 import pytest
 import requests
 from blake3 import blake3
+from kit import wait_until
 
 from sentinelsat.testing.catalogue import CatalogueSpec, build_catalogue
 from sentinelsat.testing.content import Content
@@ -409,7 +410,7 @@ def test_stop_ends_downloads_in_progress_and_every_thread():
 
     client = threading.Thread(target=download)
     client.start()
-    assert wait_for(lambda: cdse.active_downloads() == 1)
+    assert wait_until(lambda: cdse.active_downloads() == 1)
     started = time.monotonic()
     cdse.stop()
     client.join(10)
@@ -428,12 +429,3 @@ def test_stop_ends_downloads_in_progress_and_every_thread():
         )
     ]
     assert not cdse.running
-
-
-def wait_for(predicate, timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.01)
-    return False

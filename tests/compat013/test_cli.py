@@ -28,7 +28,7 @@ from pathlib import Path
 import pytest
 import requests
 from click.testing import CliRunner
-from conftest import FIXTURES, BinaryBodySerializer, binary_body, recordings
+from kit import FIXTURES, BinaryBodySerializer, binary_body, recordings
 
 from sentinelsat import InvalidChecksumError, SentinelAPI, SentinelAPIError, ServerError
 from sentinelsat.scripts.cli import cli

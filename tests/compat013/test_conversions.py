@@ -14,7 +14,7 @@ import geojson
 import pytest
 import shapely.wkt
 import yaml
-from conftest import CASSETTES, recordings
+from kit import CASSETTES, recordings
 
 from sentinelsat import SentinelAPI
 

@@ -19,7 +19,7 @@ import pytest
 import requests
 import requests_mock
 import yaml
-from conftest import CASSETTES, recordings
+from kit import CASSETTES, recordings
 
 from sentinelsat import (
     InvalidKeyError,

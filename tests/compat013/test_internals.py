@@ -10,7 +10,7 @@ from datetime import datetime
 import pytest
 import requests
 import requests_mock
-from conftest import PACKAGE_DATA, recordings
+from kit import PACKAGE_DATA, recordings
 
 from sentinelsat import SentinelAPI, SentinelAPIError, SentinelAPILTAError
 from sentinelsat.sentinel import (

@@ -13,7 +13,7 @@ import os
 
 import pytest
 import requests_mock
-from conftest import binary_body, recordings
+from kit import binary_body, recordings
 
 from sentinelsat import (
     InvalidChecksumError,

@@ -9,7 +9,7 @@ import pickle
 import zipfile
 
 import pytest
-from conftest import FIXTURES, binary_body, recordings, replay_api
+from kit import FIXTURES, binary_body, recordings, replay_api
 
 import sentinelsat
 from sentinelsat import (

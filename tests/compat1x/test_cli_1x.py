@@ -8,7 +8,7 @@ import time
 
 import pytest
 from click.testing import CliRunner
-from conftest import FIXTURES, recordings
+from kit import FIXTURES, recordings
 
 from sentinelsat import SentinelAPI
 from sentinelsat.backends import dhus

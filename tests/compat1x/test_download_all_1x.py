@@ -6,7 +6,7 @@ from __future__ import annotations
 import zipfile
 
 import pytest
-from conftest import binary_body, recordings, replay_api
+from kit import binary_body, recordings, replay_api
 
 from sentinelsat import DownloadStatus, InvalidKeyError, make_path_filter
 

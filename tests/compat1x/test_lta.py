@@ -7,7 +7,7 @@ import threading
 import time
 
 import pytest
-from conftest import recordings, replay_api
+from kit import recordings, replay_api
 
 from sentinelsat import InvalidKeyError, LTAError, LTATriggered, SentinelAPI
 

@@ -9,7 +9,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import binary_body, recordings, replay_api
+from kit import binary_body, recordings, replay_api
 
 from sentinelsat import (
     InvalidChecksumError,

@@ -11,19 +11,11 @@ import time
 
 import pytest
 import requests
+from kit import wait_until
 
 from sentinelsat.testing import LocalHub
 
 from .helpers import odata_url, search
-
-
-def wait_until(predicate, timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return False
 
 
 def raw_get(hub: LocalHub, path: str, headers: dict | None = None) -> tuple[int, dict, bytes, bool]:

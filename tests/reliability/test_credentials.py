@@ -22,12 +22,13 @@ import traceback
 
 import pytest
 from click.testing import CliRunner
+from kit import FastAPI
 
 import sentinelsat
 from sentinelsat import SentinelAPI, SentinelAPIError
 from sentinelsat.scripts.cli import cli
 
-from .faultkit import FastAPI, tree
+from .faultkit import tree
 
 pytestmark = [pytest.mark.hub, pytest.mark.timeout(60)]
 

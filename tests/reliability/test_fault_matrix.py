@@ -6,7 +6,7 @@ Each row of ``MATRIX`` is one (operation, fault) pair and its expected outcome:
   for the command line, exits (code and message);
 * what is on disk afterwards: which products are under their final names and which have a
   ``.incomplete`` file. Beyond that, *every* row checks that a file under a final name is the
-  exact product and a partial file is a prefix of it (:func:`faultkit.products_on_disk`);
+  exact product and a partial file is a prefix of it (:func:`kit.assert_true_files`);
 * what the hub saw (its request log): retries where retrying is right, none where not.
 
 A new fault is an entry of ``FAULTS`` plus its rows; a new operation an entry of
@@ -25,11 +25,12 @@ from typing import Any, Callable
 import click
 import pytest
 from click.testing import CliRunner
+from kit import assert_true_files, hub_client, wait_until
 
 from sentinelsat import InvalidChecksumError, SentinelAPI, SentinelAPIError, SentinelAPILTAError
 from sentinelsat.scripts.cli import main
 
-from .faultkit import hub_api, products_on_disk, value_requests, wait_for, write_prefix
+from .faultkit import value_requests, write_prefix
 
 pytestmark = [pytest.mark.hub, pytest.mark.timeout(60)]
 
@@ -77,7 +78,7 @@ class Ctx:
         ]
 
     def api(self) -> SentinelAPI:
-        return hub_api(self.hub, self.password, timeout=self.timeout)
+        return hub_client(self.hub, self.password, timeout=self.timeout)
 
 
 # ---------------------------------------------------------------------------- the faults
@@ -162,7 +163,9 @@ FAULTS = {
 # ---------------------------------------------------------------------------- the operations
 def _check_files_prepare(ctx: Ctx) -> None:
     """check_files needs the products on disk: downloaded before the fault starts."""
-    downloaded, _, _ = hub_api(ctx.hub).download_all([p.id for p in ctx.batch], str(ctx.directory))
+    downloaded, _, _ = hub_client(ctx.hub).download_all(
+        [p.id for p in ctx.batch], str(ctx.directory)
+    )
     assert len(downloaded) == 4
 
 
@@ -334,7 +337,7 @@ def sent_each(times: int, requests: int = 1, at_least: int | None = None) -> Che
             return Counter(_key(r) for r in ctx.hub.request_log)
 
         # requests that timed out on the client are logged once the hub has answered them
-        wait_for(lambda: counts() and set(counts().values()) == {times}, timeout=15)
+        wait_until(lambda: counts() and set(counts().values()) == {times}, timeout=15)
         found = counts()
         assert set(found.values()) == {times}, found
         assert (at_least or requests) <= len(found) <= requests, found
@@ -675,9 +678,9 @@ def test_fault(ctx: Ctx, request):
 
     if operation.writes:
         on_disk = (
-            products_on_disk(ctx.hub, ctx.directory)
+            assert_true_files(ctx.hub, ctx.directory)
             if ctx.directory.exists()
-            else {"final": [], "partial": []}
+            else {"final": set(), "partial": set()}
         )
         assert sorted(on_disk["final"]) == sorted(p.id for p in ctx.role(row.final))
         assert sorted(on_disk["partial"]) == sorted(p.id for p in ctx.role(row.partial))

@@ -13,9 +13,9 @@ from datetime import date, datetime
 import pytest
 import requests
 import yaml
-from conftest import CASSETTES
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from kit import CASSETTES
 from requests.structures import CaseInsensitiveDict
 
 from sentinelsat import (

@@ -12,11 +12,12 @@ import base64
 import os
 
 import pytest
+from kit import FastAPI, assert_true_files, hub_client, product_bytes
 
 from sentinelsat import InvalidChecksumError, SentinelAPI, SentinelAPIError
 from sentinelsat.scripts.cli import cli
 
-from .faultkit import FastAPI, hub_api, products_on_disk, tree, true_bytes
+from .faultkit import tree
 from .hostile import HostileServer, peak_memory_growth
 
 pytestmark = [pytest.mark.hub, pytest.mark.timeout(30)]
@@ -96,14 +97,14 @@ def test_hostile_content_disposition_from_the_hub(make_local_hub, tmp_path, file
     hub = make_local_hub(products=3, product_size=20_000, hostile_filename=filename)
     products = hub.products[:2]
     target = tmp_path / "a" / "target"
-    downloaded, _, failed = hub_api(hub).download_all([p.id for p in products], str(target))
+    downloaded, _, failed = hub_client(hub).download_all([p.id for p in products], str(target))
     assert failed == set()
     for product in products:
         path = downloaded[product.id]["path"]
         assert os.path.dirname(path) == str(target)
         name = os.path.basename(path)
         assert name.startswith(product.identifier + ".") and not any(ord(c) < 32 for c in name)
-        assert open(path, "rb").read() == true_bytes(hub, product.id)
+        assert open(path, "rb").read() == product_bytes(hub, product.id)
     assert written_outside(tmp_path, target) == []
 
 
@@ -130,7 +131,7 @@ def test_hostile_names_in_the_command_line(make_local_hub, tmp_path, monkeypatch
     ]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
-    assert products_on_disk(hub, target)["final"] == [hub.products[0].id]
+    assert assert_true_files(hub, target)["final"] == {hub.products[0].id}
     assert written_outside(tmp_path, target) == []
 
 

@@ -13,17 +13,9 @@ import subprocess
 import sys
 
 import pytest
+from kit import assert_true_files, hub_client, product_bytes, wait_until
 
-from .faultkit import (
-    child_env,
-    finish,
-    hub_api,
-    products_on_disk,
-    python_child,
-    true_bytes,
-    value_requests,
-    wait_for,
-)
+from .faultkit import child_env, finish, python_child, value_requests
 
 pytestmark = [pytest.mark.hub, pytest.mark.timeout(90)]
 
@@ -83,7 +75,7 @@ def test_killed_download_resumes_with_only_the_missing_bytes(make_local_hub, tmp
     kill_at = random.Random(seed).randrange(0, size)
     child = start_download(hub, tmp_path, [product.id])
     try:
-        reached = wait_for(
+        reached = wait_until(
             lambda: partial_size(tmp_path, product) >= kill_at or child.poll() is not None,
             timeout=30,
         )
@@ -92,15 +84,15 @@ def test_killed_download_resumes_with_only_the_missing_bytes(make_local_hub, tmp
         child.kill()  # SIGKILL: no cleanup of any kind in the child
         finish(child)
     assert child.returncode == -signal.SIGKILL
-    on_disk = products_on_disk(hub, tmp_path)  # the partial file is a prefix of the product
-    assert on_disk == {"final": [], "partial": [product.id]}
+    on_disk = assert_true_files(hub, tmp_path)  # the partial file is a prefix of the product
+    assert on_disk == {"final": set(), "partial": {product.id}}
     kept = partial_size(tmp_path, product)
     assert kept >= kill_at
 
     hub.faults.bandwidth = None
     hub.clear_log()
-    info = hub_api(hub).download(product.id, str(tmp_path))
-    assert (tmp_path / product.download_name).read_bytes() == true_bytes(hub, product.id)
+    info = hub_client(hub).download(product.id, str(tmp_path))
+    assert (tmp_path / product.download_name).read_bytes() == product_bytes(hub, product.id)
     assert os.listdir(tmp_path) == [product.download_name]
     assert_resumed(hub, product, kept, info)
 
@@ -123,7 +115,7 @@ def test_ctrl_c_in_the_command_line_keeps_resumable_files(make_local_hub, tmp_pa
         [sys.executable, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
     try:
-        assert wait_for(
+        assert wait_until(
             lambda: all(partial_size(tmp_path, p) >= 1024 * 1024 for p in products), timeout=30
         )
     finally:
@@ -131,15 +123,17 @@ def test_ctrl_c_in_the_command_line_keeps_resumable_files(make_local_hub, tmp_pa
         code, _out, err = finish(child, timeout=30)
     assert code == 130 and "Interrupted" in err, err  # one line, no traceback
     assert "Traceback" not in err
-    on_disk = products_on_disk(hub, tmp_path)
-    assert on_disk["final"] == [] and sorted(on_disk["partial"]) == sorted(p.id for p in products)
+    on_disk = assert_true_files(hub, tmp_path)
+    assert on_disk["final"] == set() and sorted(on_disk["partial"]) == sorted(
+        p.id for p in products
+    )
     kept = {p.id: partial_size(tmp_path, p) for p in products}
 
     hub.faults.bandwidth = None
     hub.clear_log()
-    downloaded, _, failed = hub_api(hub).download_all([p.id for p in products], str(tmp_path))
+    downloaded, _, failed = hub_client(hub).download_all([p.id for p in products], str(tmp_path))
     assert failed == set()
-    assert sorted(products_on_disk(hub, tmp_path)["final"]) == sorted(p.id for p in products)
+    assert sorted(assert_true_files(hub, tmp_path)["final"]) == sorted(p.id for p in products)
     for product in products:
         assert_resumed(hub, product, kept[product.id], downloaded[product.id])
 
@@ -170,8 +164,8 @@ def test_two_processes_share_a_directory(make_local_hub, tmp_path):
         assert out.splitlines() == ["set()", "done"]  # nothing failed
     # the second process found the first one's partial file locked and waited for it
     assert any("Waiting for another download" in err for _, _, err in results)
-    on_disk = products_on_disk(hub, tmp_path)
-    assert sorted(on_disk["final"]) == sorted(set(first + second)) and on_disk["partial"] == []
+    on_disk = assert_true_files(hub, tmp_path)
+    assert sorted(on_disk["final"]) == sorted(set(first + second)) and on_disk["partial"] == set()
     for product_id in set(first + second):  # each product crossed the network once
         sent = [r.bytes_sent for r in value_requests(hub, product_id) if r.status in (200, 206)]
         assert sent == [hub.product(product_id).size]
@@ -196,14 +190,14 @@ def test_disk_full_leaves_a_resumable_partial_file(make_local_hub, tmp_path):
     partial = tmp_path / (product.download_name + ".incomplete")
     assert out.startswith(f"OSError {errno.EFBIG} {partial} "), out  # names the file
     assert "File too large" in out
-    on_disk = products_on_disk(hub, tmp_path)
-    assert on_disk == {"final": [], "partial": [product.id]}
+    on_disk = assert_true_files(hub, tmp_path)
+    assert on_disk == {"final": set(), "partial": {product.id}}
     kept = partial_size(tmp_path, product)
     assert 0 < kept <= limit
 
     hub.clear_log()
-    info = hub_api(hub).download(product.id, str(tmp_path))  # room again: the rerun finishes
-    assert (tmp_path / product.download_name).read_bytes() == true_bytes(hub, product.id)
+    info = hub_client(hub).download(product.id, str(tmp_path))  # room again: the rerun finishes
+    assert (tmp_path / product.download_name).read_bytes() == product_bytes(hub, product.id)
     assert_resumed(hub, product, kept, info)
 
 
@@ -238,5 +232,5 @@ def test_disk_full_in_the_command_line_is_one_clear_error(make_local_hub, tmp_pa
     last = err.strip().splitlines()[-1]  # after the escape codes that clear the progress bars
     assert f"Error: [Errno {errno.EFBIG}] File too large" in last, err
     assert ".zip.incomplete" in last  # says which file could not be written
-    on_disk = products_on_disk(hub, tmp_path)
-    assert on_disk["final"] == [] and on_disk["partial"]
+    on_disk = assert_true_files(hub, tmp_path)
+    assert on_disk["final"] == set() and on_disk["partial"]
