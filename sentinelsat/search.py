@@ -97,7 +97,7 @@ def _answers(
 ) -> Generator[Any, None, None]:
     """The answers of ``pages`` in order, their requests started at once (see
     :func:`fetch_in_order`)."""
-    answers = fetch_in_order(connection.concurrency, fetch, pages)
+    answers = _fetch_ahead(connection.concurrency, fetch, pages)
     next(answers)  # runs up to the first yield: the requests are in flight
     return answers
 
@@ -110,9 +110,18 @@ LOOKAHEAD = 2
 def fetch_in_order(
     concurrency: int, fetch: Callable[[int, int], Any], pages: list[tuple[int, int]]
 ) -> Generator[Any, None, None]:
-    """Yield ``None`` once the first requests are sent, then the answers of the pages
-    ``(start, rows)`` in page order, ``concurrency`` requests in flight and at most
-    ``LOOKAHEAD * concurrency`` answers waiting. Worker threads only wait for the network."""
+    """Yield the answers of the pages ``(start, rows)`` in page order, ``concurrency``
+    requests in flight and at most ``LOOKAHEAD * concurrency`` answers waiting. Worker
+    threads only wait for the network."""
+    answers = _fetch_ahead(concurrency, fetch, pages)
+    next(answers)
+    yield from answers
+
+
+def _fetch_ahead(
+    concurrency: int, fetch: Callable[[int, int], Any], pages: list[tuple[int, int]]
+) -> Generator[Any, None, None]:
+    """:func:`fetch_in_order` that yields ``None`` first, once the first requests are sent."""
     workers = max(1, min(concurrency, len(pages)))
     if workers == 1:
         yield None
