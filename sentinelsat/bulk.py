@@ -268,16 +268,16 @@ class _Run:
         product_id = self.ids[index]
 
         def job() -> None:
-            if isinstance(self.flows, FlowBudget):
-                self.flows.expect(-1)
             try:
                 outcome = self._product(index, info)
             except BaseException as error:
                 outcome = Outcome("raise", {"id": product_id}, error)
+            if isinstance(self.flows, FlowBudget):
+                self.flows.forget(product_id)
             self.finished.put((product_id, outcome))
 
         if isinstance(self.flows, FlowBudget):
-            self.flows.expect(1)
+            self.flows.expect(product_id)
         try:
             self.pool.submit(job)
         except RuntimeError:  # the pool is shut down: the batch is over
@@ -320,7 +320,11 @@ class _Run:
     # -------------------------------------------------------------- one product
     def _download(self, info: Info) -> tuple[Info, bool]:
         """Download with one of the batch's flows (and the spare ones it may borrow)."""
-        flows = self.flows.acquire(self.cancel)
+        flows = (
+            self.flows.acquire(self.cancel, str(info.get("id")))
+            if isinstance(self.flows, FlowBudget)
+            else self.flows.acquire(self.cancel)
+        )
         try:
             return self._download_with(info, flows)
         except ServerLimitError:

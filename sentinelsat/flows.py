@@ -54,17 +54,28 @@ class FlowBudget:
         self.in_use = 0
         self.peak = 0  # the most flows held at once (for tests and benchmarks)
         self.waiting = 0  # products waiting for their first flow
-        self.pending = 0  # products of the batch not started yet (see :meth:`expect`)
+        self.expected: set[str] = set()  # products of the batch without their flow yet
         self.products = 0  # products holding a flow
         self.condition = threading.Condition()
 
-    def expect(self, count: int) -> None:
-        """``count`` more products will ask for a flow (negative: they started); no flow is
-        lent while some are expected."""
-        with self.condition:
-            self.pending = max(0, self.pending + count)
+    @property
+    def pending(self) -> int:
+        """Products expected to ask for a flow (no flow is lent while there are some)."""
+        return len(self.expected)
 
-    def acquire(self, cancel: threading.Event | None = None) -> ProductFlows:
+    def expect(self, product_id: str) -> None:
+        """The product will ask for a flow."""
+        with self.condition:
+            self.expected.add(product_id)
+
+    def forget(self, product_id: str) -> None:
+        """The product will not ask for a flow (any more)."""
+        with self.condition:
+            self.expected.discard(product_id)
+
+    def acquire(
+        self, cancel: threading.Event | None = None, product_id: str | None = None
+    ) -> ProductFlows:
         """Take the flow of a product (waits for one: borrowed flows are given back to
         waiting products between segments).
 
@@ -84,6 +95,7 @@ class FlowBudget:
                 self.waiting -= 1
             self.take_flow()
             self.products += 1
+            self.expected.discard(product_id or "")
         return ProductFlows(self)
 
     def share(self) -> int:

@@ -91,7 +91,7 @@ class WriteBehind:
         self.droppable: Callable[[], int] = lambda: 0  # how far the cache may be dropped
         self.started = 0  # write-back started up to here
         self.flushed = 0  # on the disk up to here
-        self._sync = sync_file_range()
+        self._sync: Callable[[int, int, int, int], int] | None = None  # loaded by the thread
         self._target = 0
         self._closing = False
         self._changed = threading.Condition()
@@ -119,6 +119,7 @@ class WriteBehind:
             self._thread.join()
 
     def _run(self) -> None:
+        self._sync = sync_file_range()  # (ctypes: loaded here, not in the writer's way)
         try:
             while True:
                 with self._changed:

@@ -91,13 +91,18 @@ class Pieces:
         self._lock = threading.Lock()
 
     def take(self, connections: int) -> Range | None:
-        """The next piece for one of ``connections`` connections, or ``None`` when none is
-        left."""
+        """The next piece for one of ``connections`` connections (one connection: up to
+        ``max_piece``; 0: the whole next range), or ``None`` when none is left."""
         with self._lock:
             if not self.missing:
                 return None
             left = sum(end - start for start, end in self.missing)
-            size = min(self.max_piece, max(self.min_piece, left // (2 * max(1, connections))))
+            if connections <= 0:  # one connection for good: the whole range at once
+                size = self.missing[0][1] - self.missing[0][0]
+            elif connections == 1:  # nothing to balance: fewer requests
+                size = self.max_piece
+            else:
+                size = min(self.max_piece, max(self.min_piece, left // (2 * connections)))
             start, end = self.missing[0]
             stop = end if end - start < size + self.min_piece // 2 else start + size
             if stop == end:
@@ -315,7 +320,7 @@ class SegmentedTransfer:
         while not self.stop.is_set():
             if lease is not None and lease.should_return():
                 return
-            piece = self.pieces.take(self.connections)
+            piece = self.pieces.take(0 if self.single else self.connections)
             if piece is None:
                 if lease is None and any(worker.is_alive() for worker in self._workers):
                     self.stop.wait(0.05)  # a borrowed connection may give a piece back
