@@ -303,7 +303,7 @@ def bench_memory(quick: bool, base: str) -> list[Row]:
     ours = [r["peak_rss_mb"] for r in download_one(size, base, runs)]
     peer = [r["peak_rss_mb"] for r in download_one(size, base, runs, client="peer")]
     small = download_one(size // 4, base, 1)[0]
-    segmented = download_one(size, base, 1, bandwidth=150 * MiB, max_concurrent_downloads=4)[0]
+    segmented = download_one(size, base, 1, bandwidth=100 * MiB, max_concurrent_downloads=4)[0]
     errors = small["errors"] + segmented["errors"]
     ours_mb, peer_mb = statistics.median(ours), statistics.median(peer)
     bound = 1.1 * peer_mb
