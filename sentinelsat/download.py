@@ -493,6 +493,7 @@ def _copy_body(
                 chunk = chunk[: limit - received]
             handle.write(chunk)
             handle.flush()
+            follower.offer(start + received, chunk)
             received += len(chunk)
             follower.advance(start + received)
             received_bytes(len(chunk))

@@ -19,12 +19,16 @@ from __future__ import annotations
 import mmap
 import os
 import threading
+from collections import deque
 from typing import Any, Callable
 
 from .log import logger
 
 #: Bytes hashed from one memory map: small, so that the mapped pages add little to the RSS.
-WINDOW = 1 << 20
+WINDOW = 256 << 10
+
+#: Most bytes of chunks held for the hash (hashed from memory rather than the page cache).
+BUFFER = 512 << 10
 
 #: Write-back is started every this many hashed bytes...
 FLUSH_STEP = 8 << 20
@@ -195,6 +199,8 @@ class PrefixFollower:
         if write_behind is not None:
             write_behind.droppable = lambda: self.hashed if digest is not None else 1 << 62
         self._target = start
+        self._buffer: deque[tuple[int, bytes]] = deque()  # chunks offered, in file order
+        self._buffered = 0
         self._closing = False
         self._abandoned = False
         self._error: BaseException | None = None
@@ -210,6 +216,17 @@ class PrefixFollower:
                 self._changed.notify()
         if self.write_behind is not None:  # the disk follows the writers, not the hash
             self.write_behind.follow(end)
+
+    def offer(self, offset: int, chunk: bytes) -> None:
+        """A chunk just written at ``offset``: hashed from memory instead of the page cache
+        if the bounded buffer (:data:`BUFFER`) has room for it (never blocks)."""
+        if self.digest is None:
+            return
+        with self._changed:
+            last_end = self._buffer[-1][0] + len(self._buffer[-1][1]) if self._buffer else 0
+            if offset >= max(last_end, self.hashed) and self._buffered + len(chunk) <= BUFFER:
+                self._buffer.append((offset, chunk))
+                self._buffered += len(chunk)
 
     def finish(self, end: int) -> str | None:
         """Wait until the bytes before ``end`` are hashed; return the hex digest (``None``
@@ -250,10 +267,41 @@ class PrefixFollower:
 
     def _hash_until(self, target: int) -> None:
         while self.hashed < target and not self._abandoned:
-            end = min(target, (self.hashed // WINDOW + 1) * WINDOW)
+            chunk = self._buffered_chunk(target)
+            if chunk is not None:  # from memory
+                assert self.digest is not None
+                self.digest.update(chunk)
+                self.hashed += len(chunk)
+                continue
+            end = min(target, (self.hashed // WINDOW + 1) * WINDOW, self._next_buffered())
             if self.digest is not None:
                 self._hash_region(self.hashed, end)
             self.hashed = end
+
+    def _buffered_chunk(self, target: int) -> memoryview | None:
+        """The part of the first buffered chunk that continues the hashed bytes (within
+        ``target``), taken off the buffer; ``None`` if the next bytes are not buffered."""
+        with self._changed:
+            while self._buffer:
+                offset, chunk = self._buffer[0]
+                end = offset + len(chunk)
+                if end <= self.hashed:  # hashed already (from the page cache)
+                    self._buffer.popleft()
+                    self._buffered -= len(chunk)
+                    continue
+                if offset > self.hashed or end > target:
+                    return None
+                self._buffer.popleft()
+                self._buffered -= len(chunk)
+                return memoryview(chunk)[self.hashed - offset :]
+        return None
+
+    def _next_buffered(self) -> int:
+        """Where the first buffered chunk starts (beyond any file)."""
+        with self._changed:
+            return (
+                self._buffer[0][0] if self._buffer and self._buffer[0][0] > self.hashed else 1 << 62
+            )
 
     def _hash_region(self, start: int, end: int) -> None:
         assert self.digest is not None

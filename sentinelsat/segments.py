@@ -48,15 +48,15 @@ MAX_PIECE = 64 << 20
 MIN_SEGMENTED = 16 << 20
 
 #: Most bytes read from one connection at a time (several connections read at once).
-READ_SIZE = 128 << 10
+READ_SIZE = 64 << 10
 
 #: Seconds of the first answer measured before the borrowed connections start...
 PROBE_SECONDS = 0.02
 #: ...unless one connection brings this many bytes per second.
 FAST_CONNECTION = 128 << 20
 
-#: Bytes of a piece after which what it received so far is recorded.
-RECORD_STEP = 1 << 20
+#: Bytes of a piece after which what it received so far is recorded (and hashed).
+RECORD_STEP = 256 << 10
 
 #: Breaks in a row, without a byte received, after which a connection gives up.
 MAX_STALLS = 3
@@ -391,6 +391,7 @@ class SegmentedTransfer:
                 written = os.pwrite(self.fd, chunk, position)
                 while written < len(chunk):  # pragma: no cover - short writes are rare
                     written += os.pwrite(self.fd, memoryview(chunk)[written:], position + written)
+                self.follower.offer(position, chunk)
                 position += len(chunk)
                 self.received(len(chunk))
                 self.received_bytes += len(chunk)
