@@ -10,6 +10,7 @@ import argparse
 import hashlib
 import json
 import mmap
+import os
 import resource
 import sys
 import time
@@ -35,7 +36,20 @@ def api_for(url: str):
     return SentinelAPI("user", "password", url, show_progressbars=False)
 
 
+def peer_for(url: str):
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from peer import PeerClient
+
+    return PeerClient("user", "password", url)
+
+
 def run_query(args) -> dict:
+    if args.client == "peer":
+        peer = peer_for(args.url)
+        peer.query("ingestiondate:[* TO NOW]")  # warm-up
+        started = time.perf_counter()
+        products = peer.query("ingestiondate:[* TO NOW]")
+        return {"wall": time.perf_counter() - started, "ids": list(products)}
     api = api_for(args.url)
     api.query_concurrency = args.concurrency
     api.query(ingestiondate=(None, "NOW"))  # warm-up: connections, and the hub's caches
@@ -44,7 +58,76 @@ def run_query(args) -> dict:
     return {"wall": time.perf_counter() - started, "ids": list(products)}
 
 
+def deep_size(value, seen=None) -> int:
+    """Bytes of an object and of everything it holds (each object once)."""
+    seen = set() if seen is None else seen
+    if id(value) in seen:
+        return 0
+    seen.add(id(value))
+    size = sys.getsizeof(value)
+    if isinstance(value, dict):
+        size += sum(deep_size(k, seen) + deep_size(v, seen) for k, v in value.items())
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        size += sum(deep_size(item, seen) for item in value)
+    return size
+
+
+def current_rss_mb() -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def run_query_memory(args) -> dict:
+    """What a search adds to the process's peak memory (its high-water mark, from the
+    resident size before it), against the size of its result (every object counted once)."""
+    import gc
+
+    api = api_for(args.url)
+    api.query_concurrency = args.concurrency
+    api.query(ingestiondate=(None, "NOW"), limit=200)  # imports and connections first
+    gc.collect()
+    before = current_rss_mb()
+    if peak_rss_mb() > before + 1:  # the high-water mark must start where the process is
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    before = current_rss_mb()
+    started = time.perf_counter()
+    products = api.query(ingestiondate=(None, "NOW"))
+    wall = time.perf_counter() - started
+    peak = peak_rss_mb()
+    return {
+        "wall": wall,
+        "count": len(products),
+        "peak_mb": peak - before,
+        "held_mb": current_rss_mb() - before,
+        "result_mb": deep_size(products) / 2**20,
+    }
+
+
+def run_disk_write(args) -> dict:
+    """Write ``--size`` bytes in 1 MiB blocks and fsync: the disk's throughput with flush."""
+    block = os.urandom(1 << 20)
+    path = os.path.join(args.dir, "disk-write.bin")
+    started = time.perf_counter()
+    with open(path, "wb") as f:
+        for _ in range(args.size >> 20):
+            f.write(block)
+        f.flush()
+        os.fsync(f.fileno())
+    wall = time.perf_counter() - started
+    os.remove(path)
+    return {"wall": wall}
+
+
 def run_download_many(args) -> dict:
+    if args.client == "peer":
+        peer = peer_for(args.url)
+        started = time.perf_counter()
+        paths = peer.download_all(args.ids, args.dir)
+        return {"wall": time.perf_counter() - started, "paths": paths, "failed": []}
     api = api_for(args.url)
     started = time.perf_counter()
     downloaded, triggered, failed = api.download_all(
@@ -58,6 +141,11 @@ def run_download_many(args) -> dict:
 
 
 def run_download_one(args) -> dict:
+    if args.client == "peer":
+        peer = peer_for(args.url)
+        started = time.perf_counter()
+        path = peer.download(args.ids[0], args.dir)
+        return {"wall": time.perf_counter() - started, "paths": {args.ids[0]: path}}
     api = api_for(args.url)
     started = time.perf_counter()
     info = api.download(args.ids[0], args.dir)
@@ -90,6 +178,8 @@ WORKLOADS = {
     "download_many": run_download_many,
     "download_one": run_download_one,
     "md5": run_md5,
+    "query_memory": run_query_memory,
+    "disk_write": run_disk_write,
     "check_files": run_check_files,
 }
 
@@ -102,6 +192,8 @@ def main(argv=None) -> None:
     parser.add_argument("--path")
     parser.add_argument("--ids", nargs="*", default=[])
     parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--client", choices=["ours", "peer"], default="ours")
+    parser.add_argument("--size", type=int, default=1 << 30)
     args = parser.parse_args(argv)
     result = WORKLOADS[args.workload](args)
     result["peak_rss_mb"] = peak_rss_mb()

@@ -30,6 +30,7 @@ from .exceptions import (
     SentinelAPILTAError,
     ServerLimitError,
 )
+from .flows import FlowBudget, ProductFlows, SharedFlows, SharedProductFlows
 from .log import logger
 from .lta import ArchiveRetrievals, ArchiveWait
 from .partial import PartialDownload
@@ -92,6 +93,13 @@ class Batch:
         retrieval is triggered and they are reported as triggered (sentinelsat 0.13).
     describe : callable, optional
         Applied to each product's info from the backend (e.g. to add 1.x's keys).
+    flow_limit : int, optional
+        Connections to the server's downloads the batch holds at once (the user's
+        ``concurrent_dl_limit``; ``n_concurrent_dl`` by default). Each product in flight
+        holds one; the spare ones fetch segments of large products (:mod:`sentinelsat.flows`).
+    flows : SharedFlows, optional
+        Flows counted elsewhere (by a semaphore several processes share) instead of by the
+        batch.
     """
 
     #: Longest total time a product waits for a free download slot on the server.
@@ -111,6 +119,8 @@ class Batch:
         retry_delay: float | None = None,
         archive_wait: ArchiveWait | None = None,
         describe: Callable[[Info], Info] | None = None,
+        flow_limit: int | None = None,
+        flows: SharedFlows | None = None,
     ) -> None:
         if max_attempts < 1:
             raise ValueError(f"max_attempts must be at least 1, got {max_attempts!r}")
@@ -127,6 +137,8 @@ class Batch:
         self.retry_delay = retry_delay
         self.archive_wait = archive_wait
         self.describe = describe
+        self.flow_limit = max(n_concurrent_dl, flow_limit or 0)
+        self.flows = flows
 
     def run(self, ids: list[str]) -> ResultTuple:
         """Download every product; return ``(downloaded, retrieval_triggered, failed)``.
@@ -187,6 +199,7 @@ class _Run:
         self.metadata_lock = threading.Lock()
         self.metadata_pool = ThreadPoolExecutor(2, thread_name_prefix="sentinelsat-metadata")
         self.finished: queue.Queue[tuple[str, Outcome]] = queue.Queue()
+        self.flows: FlowBudget | SharedFlows = batch.flows or FlowBudget(batch.flow_limit)
         self.pool: ThreadPoolExecutor | None = None
         self.archive: ArchiveRetrievals | None = None
         if batch.archive_wait is not None:
@@ -259,8 +272,12 @@ class _Run:
                 outcome = self._product(index, info)
             except BaseException as error:
                 outcome = Outcome("raise", {"id": product_id}, error)
+            if isinstance(self.flows, FlowBudget):
+                self.flows.forget(product_id)
             self.finished.put((product_id, outcome))
 
+        if isinstance(self.flows, FlowBudget):
+            self.flows.expect(product_id)
         try:
             self.pool.submit(job)
         except RuntimeError:  # the pool is shut down: the batch is over
@@ -302,6 +319,23 @@ class _Run:
 
     # -------------------------------------------------------------- one product
     def _download(self, info: Info) -> tuple[Info, bool]:
+        """Download with one of the batch's flows (and the spare ones it may borrow)."""
+        flows = (
+            self.flows.acquire(self.cancel, str(info.get("id")))
+            if isinstance(self.flows, FlowBudget)
+            else self.flows.acquire(self.cancel)
+        )
+        try:
+            return self._download_with(info, flows)
+        except ServerLimitError:
+            flows.refused()
+            raise
+        finally:
+            flows.release()
+
+    def _download_with(
+        self, info: Info, flows: ProductFlows | SharedProductFlows
+    ) -> tuple[Info, bool]:
         batch = self.batch
         if batch.nodefilter is not None:
             return PartialDownload(
@@ -314,7 +348,13 @@ class _Run:
                 self.cancel,
             ).run()
         return ProductDownload(
-            batch.connection, batch.backend, info, batch.directory, batch.checksum, self.cancel
+            batch.connection,
+            batch.backend,
+            info,
+            batch.directory,
+            batch.checksum,
+            self.cancel,
+            flows,
         ).run()
 
     def _product(self, index: int, known: Info | None = None) -> Outcome:

@@ -10,7 +10,6 @@ instead of corrupting each other's data.
 from __future__ import annotations
 
 import os
-import queue
 import re
 import threading
 from collections.abc import Callable, Iterator
@@ -28,7 +27,6 @@ from .exceptions import (
     network_error,
 )
 from .files import (
-    CHUNK_SIZE,
     DEFAULT_EXTENSION,
     PARTIAL_SUFFIX,
     filename_from_disposition,
@@ -37,15 +35,21 @@ from .files import (
     safe_name,
 )
 from .log import logger
+from .prefix import PrefixFollower, WriteBehind, larger_than_memory_share
 from .products import with_values
+from .ranges import RangeSet, load_state, move_state, remove_state
 from .sessions import Connection, as_requests_error
 
 if TYPE_CHECKING:  # pragma: no cover
     from .backends import Backend
+    from .flows import Flows
 
 
 _CONTENT_RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+|\*)$")
-_QUEUE_DEPTH = 8
+
+#: Most bytes read from the connection at a time: each read is a new bytes object, so a
+#: small one keeps the process's memory close to what it needs besides the download.
+READ_SIZE = 256 << 10
 
 
 class ProductDownload:
@@ -66,6 +70,9 @@ class ProductDownload:
         Verify the MD5 checksum (``True`` by default).
     cancel : threading.Event, optional
         When set, the transfer stops at the next chunk and the partial file is kept.
+    flows : Flows, optional
+        The batch's flow accounting: with it, a large product whose server accepts ranges is
+        fetched in segments over the flows it can spare (:mod:`sentinelsat.segments`).
     """
 
     #: Attempts in a row that receive no new byte before a broken transfer is given up.
@@ -79,8 +86,10 @@ class ProductDownload:
         directory: str,
         checksum: bool = True,
         cancel: threading.Event | None = None,
+        flows: Flows | None = None,
     ) -> None:
         self.connection = connection
+        self.flows = flows
         self.backend = backend
         self.info = info
         self.directory = directory
@@ -202,6 +211,9 @@ class ProductDownload:
                 return complete, False
             if self.offline:
                 return self._trigger_retrieval(), True
+            segmented = self._segmented(handle)
+            if segmented is not None:
+                return segmented, False
             offset, digest = self._usable_prefix(handle)
             self._reached = max(self._reached, offset)
             if offset == self.size:  # complete, but its download was killed before the rename
@@ -224,8 +236,16 @@ class ProductDownload:
         """Bytes of the partial file to keep, and the MD5 of a complete one.
 
         A partial file that cannot be part of the product (larger than it, or complete but
-        with the wrong checksum) is emptied."""
+        with the wrong checksum) is emptied; one with holes (segments) is cut after its
+        contiguous prefix."""
         size = os.fstat(handle.fileno()).st_size
+        assert self.partial is not None
+        state = load_state(self.partial, self.size, size)
+        if state is not None:
+            if self.size is None or not state.covers(self.size):
+                size = state.prefix()
+                handle.truncate(size)
+            remove_state(self.partial)
         if self.size is None or size < self.size:
             return size, None
         if size == self.size:
@@ -271,6 +291,7 @@ class ProductDownload:
         if self.partial != final + PARTIAL_SUFFIX:
             assert self.partial is not None
             os.replace(self.partial, final + PARTIAL_SUFFIX)  # the lock follows the file
+            move_state(self.partial, final + PARTIAL_SUFFIX)
             self.partial = final + PARTIAL_SUFFIX
         return final
 
@@ -292,32 +313,112 @@ class ProductDownload:
         digest = (
             file_digest(self.partial, self.expected[0], limit=offset) if self.expected else None
         )
-        with self.connection.progress(
+        with self._progress(offset) as progress:
+            limit = None if self.size is None else self.size - offset
+            follower = self._follower(handle.fileno(), digest, offset)
+            try:
+                _copy_body(response, handle, follower, self._counter(progress), self.cancel, limit)
+            except BaseException as error:
+                follower.stop()
+                if isinstance(error, TransferError):
+                    error.progressed = self._advanced(handle.tell())
+                elif isinstance(error, OSError):  # e.g. disk full
+                    named = _naming_file(error, self.partial)
+                    if named is not error:
+                        raise named from error
+                raise
+            return follower.finish(handle.tell())
+
+    def _progress(self, initial: int) -> Any:
+        return self.connection.progress(
             desc=self.name,
             total=self.size,
-            initial=offset,
+            initial=initial,
             unit="B",
             unit_scale=True,
             unit_divisor=1024,
             leave=False,
-        ) as progress:
+        )
 
-            def received(count: int) -> None:
+    def _counter(self, progress: Any) -> Callable[[int], None]:
+        """Counts received bytes (from any thread) in :attr:`transferred` and the bar."""
+        lock = threading.Lock()
+
+        def received(count: int) -> None:
+            with lock:
                 self.transferred += count
                 progress.update(count)
 
-            limit = None if self.size is None else self.size - offset
-            try:
-                _copy_body(response, handle, digest, received, self.cancel, limit)
-            except TransferError as error:
-                error.progressed = self._advanced(handle.tell())
-                raise
-            except OSError as error:  # e.g. disk full
-                named = _naming_file(error, self.partial)
-                if named is error:
+        return received
+
+    def _follower(self, fd: int, digest: Any | None, start: int) -> PrefixFollower:
+        """Hashes the file behind the writers and flushes it to the disk as it goes."""
+        drop_cache = larger_than_memory_share(self.size)
+        return PrefixFollower(fd, digest, start, WriteBehind(fd, drop_cache))
+
+    # -------------------------------------------------------------- segments
+    def _segmented(self, handle: BinaryIO) -> str | None:
+        """Fetch the product in segments when that is worth it (a large product and flows
+        to borrow, or segments of an earlier run to keep); return the final path, or
+        ``None`` to download it over one connection."""
+        from .segments import MIN_SEGMENTED
+
+        assert self.partial is not None
+        file_size = os.fstat(handle.fileno()).st_size
+        if self.size is None or file_size > self.size:
+            return None
+        state = load_state(self.partial, self.size, file_size)
+        complete = state if state is not None else RangeSet([(0, file_size)])
+        missing = self.size - complete.total()
+        has_holes = complete.total() != complete.prefix()
+        if missing == 0 or (not has_holes and (self.flows is None or missing < MIN_SEGMENTED)):
+            return None  # (a complete file is verified as any complete partial file)
+        return self._fetch_segments(handle, complete)
+
+    def _fetch_segments(self, handle: BinaryIO, complete: RangeSet) -> str | None:
+        from .segments import RangesIgnored, SegmentedTransfer
+
+        assert self.partial is not None and self.size is not None
+        prefix, before = complete.prefix(), complete.total()
+        digest = (
+            file_digest(self.partial, self.expected[0], limit=prefix) if self.expected else None
+        )
+        fd = os.open(self.partial, os.O_RDWR)
+        try:
+            with self._progress(before) as progress:
+                follower = self._follower(fd, digest, prefix)
+                transfer = SegmentedTransfer(
+                    self.connection,
+                    self._url(),
+                    lambda response: self.backend.refusal(response, self.offline),
+                    fd,
+                    self._name_from_response,
+                    self.size,
+                    complete,
+                    follower,
+                    self.flows,
+                    self.cancel,
+                    self._counter(progress),
+                )
+                try:
+                    transfer.run()
+                except RangesIgnored:
+                    follower.stop()
+                    return None  # over one connection, as the server wants
+                except BaseException as error:
+                    follower.stop()
+                    if isinstance(error, TransferError):
+                        error.progressed = complete.total() > before
+                    elif isinstance(error, OSError):  # e.g. disk full
+                        named = _naming_file(error, self.partial)
+                        if named is not error:
+                            raise named from error
                     raise
-                raise named from error
-        return digest.hexdigest() if digest is not None else None
+                digest_hex = follower.finish(self.size)
+        finally:
+            os.close(fd)
+        remove_state(self.partial)
+        return self._finish(handle, self._final_of_partial(), digest_hex)
 
     def _advanced(self, size: int) -> bool:
         """Whether the partial file, now ``size`` bytes, is larger than ever before."""
@@ -371,16 +472,16 @@ def _range_start(response: requests.Response) -> int:
 def _copy_body(
     response: requests.Response,
     handle: BinaryIO,
-    digest: Any | None,
+    follower: PrefixFollower,
     received_bytes: Callable[[int], None],
     cancel: threading.Event,
     limit: int | None,
 ) -> int:
     """Stream the body into ``handle``, never more than ``limit`` bytes; return the bytes
-    written. A second thread hashes the chunks while this one receives and writes them
-    (hashlib and file writes release the GIL), so checksumming costs no extra pass."""
-    hasher = _BackgroundHasher(digest) if digest is not None else None
+    written. The follower hashes (and flushes) what is written in a second thread, reading
+    it back from the page cache, so checksumming costs no extra pass and holds no chunk."""
     received = 0
+    start = handle.tell()
     try:
         for chunk in _body_chunks(response, limit):
             if cancel.is_set():
@@ -390,10 +491,11 @@ def _copy_body(
                     "The server sent more than the product's size; the excess is ignored"
                 )
                 chunk = chunk[: limit - received]
-            if hasher is not None:
-                hasher.update(chunk)
             handle.write(chunk)
+            handle.flush()
+            follower.offer(start + received, chunk)
             received += len(chunk)
+            follower.advance(start + received)
             received_bytes(len(chunk))
             if limit is not None and received >= limit:
                 break
@@ -404,14 +506,11 @@ def _copy_body(
         transfer.response = response
         transfer.progressed = received > 0
         raise transfer from error
-    finally:
-        if hasher is not None:
-            hasher.finish()
     return received
 
 
 def _body_chunks(response: requests.Response, limit: int | None) -> Iterator[bytes]:
-    """The body in chunks of up to ``CHUNK_SIZE`` bytes, never more than ``limit`` in all.
+    """The body in chunks of up to ``READ_SIZE`` bytes, never more than ``limit`` in all.
 
     A body the server did not encode (products never are) is read undecoded, each chunk
     being what the connection has delivered so far: the bytes that arrived before the
@@ -420,11 +519,11 @@ def _body_chunks(response: requests.Response, limit: int | None) -> Iterator[byt
     raw = response.raw
     encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
     if encoding not in ("", "identity") or not hasattr(raw, "read1"):  # urllib3 < 2 has no read1
-        yield from response.iter_content(CHUNK_SIZE)
+        yield from response.iter_content(READ_SIZE)
         return
     while limit is None or limit > 0:
         chunk = raw.read1(
-            CHUNK_SIZE if limit is None else min(CHUNK_SIZE, limit)
+            READ_SIZE if limit is None else min(READ_SIZE, limit)
         )  # requests turns decoding off
         if not chunk:
             return
@@ -438,29 +537,6 @@ def _naming_file(error: OSError, path: str) -> OSError:
     if error.filename is not None or error.errno is None:
         return error
     return OSError(error.errno, error.strerror, path)
-
-
-class _BackgroundHasher:
-    """Feeds chunks to a hash object in a background thread, in order."""
-
-    def __init__(self, digest: Any) -> None:
-        self.digest = digest
-        self.chunks: queue.Queue[bytes | None] = queue.Queue(maxsize=_QUEUE_DEPTH)
-        self.thread = threading.Thread(target=self._run, name="sentinelsat-md5", daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        for chunk in iter(self.chunks.get, None):
-            self.digest.update(chunk)
-
-    def update(self, chunk: bytes) -> None:
-        """Queue a chunk (blocks while the hasher is ``_QUEUE_DEPTH`` chunks behind)."""
-        self.chunks.put(chunk)
-
-    def finish(self) -> None:
-        """Wait until every queued chunk is hashed."""
-        self.chunks.put(None)
-        self.thread.join()
 
 
 def __getattr__(name: str) -> Any:

@@ -20,13 +20,14 @@ import copy
 import os
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_EXCEPTION, Executor, ThreadPoolExecutor, wait
 from dataclasses import replace
 from typing import Any
 
 import requests
 
 from .bulk import Batch, Outcome, summarise, unique_ids
+from .cluster import FlowLockFactory, ProductTask, RemoteClient, default_flow_lock, run_tasks
 from .exceptions import LTATriggered, ServerLimitError
 from .files import CHUNK_SIZE, PARTIAL_SUFFIX, safe_name
 from .log import logger
@@ -208,6 +209,7 @@ class Downloader:
             retry_delay=self.dl_retry_delay if explicit_delay else None,
             archive_wait=wait,
             describe=self.describe,
+            flow_limit=getattr(self.api, "concurrent_dl_limit", DEFAULT_CONCURRENT_DL),
         )
 
     def describe(self, info: Info) -> Info:
@@ -224,10 +226,53 @@ class Downloader:
         single = self.copy(max_attempts=1, n_concurrent_dl=1, fail_fast=False)
         return single.batch(directory, wait_for_archive=False).download_one_outcome(product_id)
 
-    def results(self, products: Iterable[Any], directory: str = ".") -> ResultTuple:
-        """Download several products: ``ResultTuple(downloaded, retrieval_triggered, failed)``."""
+    def results(
+        self,
+        products: Iterable[Any],
+        directory: str = ".",
+        executor: Executor | None = None,
+        flow_lock: FlowLockFactory | None = None,
+    ) -> ResultTuple:
+        """Download several products: ``ResultTuple(downloaded, retrieval_triggered, failed)``;
+        with an ``executor``, each as a task there (see :mod:`sentinelsat.cluster`)."""
         ids = unique_ids(products)
-        return summarise(ids, self.batch(directory).outcomes(ids))
+        if executor is None:
+            return summarise(ids, self.batch(directory).outcomes(ids))
+        batch = self.batch(directory)
+        task = ProductTask(
+            self.remote_client(),
+            directory,
+            batch.max_attempts,
+            batch.checksum,
+            batch.flow_limit,
+            flow_lock or default_flow_lock(executor),
+            batch.nodefilter,
+            batch.retry_delay,
+            batch.archive_wait,
+        )
+        outcomes = run_tasks(executor, task, ids, batch.fail_fast)
+        described = {
+            product_id: replace(outcome, info=self.describe(outcome.info))
+            if "title" in outcome.info
+            else outcome
+            for product_id, outcome in outcomes.items()
+        }
+        return summarise(ids, described)
+
+    def remote_client(self) -> RemoteClient:
+        """The client's server, credentials and settings, for tasks elsewhere."""
+        api = self.api
+        auth = api.session.auth  # an OriginAuth, or a (user, password) tuple
+        user, password = (auth[0], auth[1]) if auth else (None, None)
+        return RemoteClient(
+            api.api_url,
+            api.backend.name,
+            user,
+            password,
+            api.user_agent,
+            api.timeout,
+            api.retry_backoff,
+        )
 
     # ------------------------------------------------------------------ 1.x's methods
     def download(self, product_id: str, directory: str = ".", *, stop_event: Any = None) -> Info:

@@ -10,7 +10,8 @@ the engines a :class:`~sentinelsat.sessions.Connection` made of the current sett
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from concurrent.futures import Executor
 from typing import Any, Union
 
 import requests
@@ -570,6 +571,8 @@ class SentinelAPI(Legacy013):
         lta_timeout: Any = UNSET,
         dl_retry_delay: float | None = None,
         concurrent_lta_trigger_limit: int | None = None,
+        executor: Executor | None = None,
+        flow_lock: Callable[[str, int], Any] | None = None,
     ) -> ResultTuple:
         """Download several products, several at a time.
 
@@ -615,6 +618,14 @@ class SentinelAPI(Legacy013):
         concurrent_lta_trigger_limit : int, optional
             Retrievals in progress at once while waiting (see
             :attr:`concurrent_lta_trigger_limit`).
+        executor : concurrent.futures.Executor, optional
+            Run the download of each product as a task of this executor (e.g. a dask
+            ``Client``'s ``get_executor()``): retries, resume and verification happen where
+            the task runs, within the user's flow limit across every task (see
+            :mod:`sentinelsat.cluster`). ``directory_path`` is the tasks' directory.
+        flow_lock : callable, optional
+            ``(name, limit) -> semaphore`` shared by the tasks; by default a
+            ``distributed.Semaphore`` on a dask cluster, else one per process.
 
         Returns
         -------
@@ -648,7 +659,7 @@ class SentinelAPI(Legacy013):
         downloader.fail_fast = fail_fast
         if lta_timeout is not UNSET:
             downloader.lta_timeout = lta_timeout
-        return downloader.results(products, directory_path)
+        return downloader.results(products, directory_path, executor, flow_lock)
 
     def check_files(
         self,

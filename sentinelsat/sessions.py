@@ -594,9 +594,37 @@ def check_response(
 
 
 def decode_json(response: requests.Response, hint: Callable[[], str] | str = "") -> Any:
-    """Return the JSON body of a successful response (see :func:`check_response`)."""
+    """Return the JSON body of a successful response (see :func:`check_response`), decoded
+    once (with ``orjson`` when it is installed: several times faster on search pages)."""
+    if 200 <= response.status_code < 300:
+        try:
+            return loads_json(response.content)
+        except (ValueError, TypeError):
+            pass
     check_response(response, test_json=True, hint=hint)
     return response.json()
+
+
+_orjson: Any = None
+
+
+def loads_json(data: bytes | str) -> Any:
+    """``json.loads``, by ``orjson`` when it is installed and accepts the text (it refuses
+    a few things ``json`` takes, such as ``NaN`` and integers beyond 64 bits)."""
+    global _orjson
+    if _orjson is None:
+        try:
+            import orjson
+
+            _orjson = orjson
+        except ImportError:
+            _orjson = False
+    if _orjson:
+        try:
+            return _orjson.loads(data)
+        except _orjson.JSONDecodeError:
+            pass
+    return json.loads(data)
 
 
 def error_class(response: requests.Response, message: str) -> type[SentinelAPIError]:

@@ -22,6 +22,7 @@ mirrors.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
@@ -150,6 +151,18 @@ def parse_page(query: str, response: requests.Response) -> tuple[int, Page]:
             error.response = response
             error.hint = "\n".join(text for text in (error.hint, hint()) if text)
         raise
+
+
+_TOTAL = re.compile(rb'"opensearch:totalResults"\s*:\s*"?(\d+)"?\s*[,}]')
+
+
+def peek_total(response: requests.Response) -> int | None:
+    """The total of a search answer read from the start of its body, before the body is
+    decoded (``None`` if it is not there: the answer is then decoded first)."""
+    if response.status_code != 200:
+        return None
+    match = _TOTAL.search(response.content[:16384])
+    return int(match.group(1)) if match else None
 
 
 def classify_refusal(response: requests.Response, offline: bool = False) -> SentinelAPIError:
@@ -317,7 +330,7 @@ class DHuSBackend(Backend):
             return parse_page(query, response)
 
         size = page_size or self.page_size
-        return load_pages(connection, fetch, parse, size, limit, offset)[1]
+        return load_pages(connection, fetch, parse, size, limit, offset, peek_total)[1]
 
     def count(
         self, connection: Connection, criteria: Criteria, observe: SearchObserver | None = None
