@@ -222,7 +222,8 @@ class _Run:
                 len(self.ids),
                 min(len(self.ids), batch.n_concurrent_dl),
             )
-        _create_progress_lock()
+        if not batch.connection.quiet:
+            _create_progress_lock()
         self.pool = ThreadPoolExecutor(
             batch.n_concurrent_dl, thread_name_prefix="sentinelsat-download"
         )

@@ -34,7 +34,7 @@ from .log import logger
 from .lta import ArchiveWait
 from .products import NodeFilter, describe, with_values
 from .results import DownloaderResult, DownloadStatus, QuicklookResult, ResultTuple
-from .sessions import Connection, check_response
+from .sessions import Connection, check_response, hook_replaced
 
 Info = dict[str, Any]
 
@@ -186,7 +186,10 @@ class Downloader:
 
     def connection(self) -> Connection:
         """The connection of the client, with this downloader's progress bars."""
-        return replace(self._make_connection(), progress=self._tqdm)
+        base = self._make_connection()
+        if base.quiet and not hook_replaced(self, "_tqdm", Downloader):
+            return base
+        return replace(base, progress=self._tqdm)
 
     # ------------------------------------------------------------------ batches
     def batch(self, directory: str, wait_for_archive: bool = True) -> Batch:

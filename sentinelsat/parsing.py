@@ -8,11 +8,13 @@ in the details of what they send.
 from __future__ import annotations
 
 import re
-import xml.etree.ElementTree as ElementTree
 from datetime import datetime, timedelta
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from .exceptions import QuerySyntaxError, ServerError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from xml.etree.ElementTree import Element
 
 _ISO_TIMESTAMP = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?"
@@ -242,6 +244,8 @@ def gml_to_wkt(gml: str) -> str | None:
         ``POLYGON((...))`` or ``MULTIPOLYGON(((...)))`` keeping the server's number
         formatting, or ``None`` if the GML cannot be read.
     """
+    import xml.etree.ElementTree as ElementTree  # (only the DHuS feeds have GML)
+
     try:
         root = ElementTree.fromstring(gml)
     except ElementTree.ParseError:
@@ -256,7 +260,7 @@ def gml_to_wkt(gml: str) -> str | None:
     return f"MULTIPOLYGON({','.join(rendered)})"
 
 
-def _gml_polygon_to_wkt(polygon: ElementTree.Element) -> str | None:
+def _gml_polygon_to_wkt(polygon: Element) -> str | None:
     rings = []
     for coordinates in polygon.iter(_GML_NS + "coordinates"):
         points = []

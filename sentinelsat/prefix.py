@@ -16,7 +16,6 @@ The writers only call :meth:`PrefixFollower.advance`, which never blocks.
 
 from __future__ import annotations
 
-import mmap
 import os
 import threading
 from collections import deque
@@ -205,6 +204,7 @@ class PrefixFollower:
         self._abandoned = False
         self._error: BaseException | None = None
         self._changed = threading.Condition()
+        self._scratch: bytearray | None = None  # the buffer of reads from the file
         self._thread = threading.Thread(target=self._run, name="sentinelsat-hash", daemon=True)
         self._thread.start()
 
@@ -213,20 +213,38 @@ class PrefixFollower:
         with self._changed:
             if end > self._target:
                 self._target = end
-                self._changed.notify()
+                self._changed.notify_all()
         if self.write_behind is not None:  # the disk follows the writers, not the hash
             self.write_behind.follow(end)
 
     def offer(self, offset: int, chunk: bytes) -> None:
-        """A chunk just written at ``offset``: hashed from memory instead of the page cache
-        if the bounded buffer (:data:`BUFFER`) has room for it (never blocks)."""
+        """A chunk just written at ``offset``, hashed from memory instead of the page cache
+        while the bounded buffer (:data:`BUFFER`) has room for it.
+
+        A chunk that continues the buffered ones waits for room as long as the hash will make
+        some (the first buffered chunk is within the completed prefix): a network faster
+        than the hash is slowed down instead of making the hash read the bytes back. Any
+        other chunk (a segment's ahead of the prefix) never waits: it is hashed from the
+        page cache if the buffer has no room for it."""
         if self.digest is None:
             return
         with self._changed:
             last_end = self._buffer[-1][0] + len(self._buffer[-1][1]) if self._buffer else 0
-            if offset >= max(last_end, self.hashed) and self._buffered + len(chunk) <= BUFFER:
+            if offset < max(last_end, self.hashed):
+                return
+            if offset == max(last_end, self.hashed):
+                while self._buffered + len(chunk) > BUFFER and self._room_coming():
+                    self._changed.wait()
+            if self._buffered + len(chunk) <= BUFFER or not self._buffer:
                 self._buffer.append((offset, chunk))
                 self._buffered += len(chunk)
+
+    def _room_coming(self) -> bool:
+        """Whether the hash thread will take a buffered chunk (the caller holds the lock)."""
+        if self._closing or self._abandoned or self._error is not None or not self._buffer:
+            return False
+        offset, chunk = self._buffer[0]
+        return offset + len(chunk) <= self._target  # the hash thread goes that far anyway
 
     def finish(self, end: int) -> str | None:
         """Wait until the bytes before ``end`` are hashed; return the hex digest (``None``
@@ -247,7 +265,7 @@ class PrefixFollower:
     def _close(self) -> None:
         with self._changed:
             self._closing = True
-            self._changed.notify()
+            self._changed.notify_all()
         self._thread.join()
         if self.write_behind is not None:
             self.write_behind.close()
@@ -263,7 +281,9 @@ class PrefixFollower:
                         return
                 self._hash_until(target)
         except BaseException as error:  # reported by finish()
-            self._error = error
+            with self._changed:
+                self._error = error
+                self._changed.notify_all()
 
     def _hash_until(self, target: int) -> None:
         while self.hashed < target and not self._abandoned:
@@ -293,6 +313,7 @@ class PrefixFollower:
                     return None
                 self._buffer.popleft()
                 self._buffered -= len(chunk)
+                self._changed.notify_all()  # room for a waiting writer
                 return memoryview(chunk)[self.hashed - offset :]
         return None
 
@@ -304,18 +325,19 @@ class PrefixFollower:
             )
 
     def _hash_region(self, start: int, end: int) -> None:
+        """Hash ``[start, end)`` read back from the file (the page cache) into one reused
+        buffer: a copy, but no mapping to set up and tear down in a threaded process."""
         assert self.digest is not None
-        if not hasattr(mmap, "MAP_SHARED"):  # pragma: no cover - Windows
-            self.digest.update(os.pread(self.fd, end - start, start))
-            return
-        aligned = start - start % mmap.ALLOCATIONGRANULARITY
-        flags = mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0)
-        with mmap.mmap(self.fd, end - aligned, flags, mmap.PROT_READ, offset=aligned) as window:
-            view = memoryview(window)
-            try:
-                self.digest.update(view[start - aligned :])
-            finally:
-                view.release()
+        if self._scratch is None:
+            self._scratch = bytearray(WINDOW)
+        view = memoryview(self._scratch)
+        while start < end:
+            count = os.preadv(self.fd, [view[: min(WINDOW, end - start)]], start)
+            if count <= 0:
+                raise OSError(f"the partial file ends at {start} bytes, before {end}")
+            self.digest.update(view[:count])
+            start += count
+        view.release()
 
 
 __all__ = ["PrefixFollower", "WriteBehind", "larger_than_memory_share", "sync_file_range"]

@@ -23,9 +23,11 @@ from __future__ import annotations
 import fnmatch
 import posixpath
 import re
-import xml.etree.ElementTree as ElementTree
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from xml.etree.ElementTree import Element
 
 NodeInfo = dict[str, Any]
 NodeFilter = Callable[[NodeInfo], bool]
@@ -126,15 +128,17 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
-def _children(element: ElementTree.Element, name: str) -> Iterator[ElementTree.Element]:
+def _children(element: Element, name: str) -> Iterator[Element]:
     for child in element.iter():
         if _local(child.tag) == name:
             yield child
 
 
-def _document(data: bytes) -> ElementTree.Element:
+def _document(data: bytes) -> Element:
     """The root element of an XML document; anything after its end is ignored (some recorded
     manifests have a few stray bytes there)."""
+    import xml.etree.ElementTree as ElementTree  # (for partial downloads only)
+
     parser: Any = ElementTree.XMLPullParser(events=("start", "end"))
     depth = 0
     try:
@@ -142,7 +146,7 @@ def _document(data: bytes) -> ElementTree.Element:
         for event, element in parser.read_events():
             depth += 1 if event == "start" else -1
             if depth == 0:
-                root: ElementTree.Element = element
+                root: Element = element
                 return root
         parser.close()
     except ElementTree.ParseError as error:

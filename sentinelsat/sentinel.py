@@ -57,7 +57,7 @@ from .products import (  # noqa: F401 - importable from here, as in 1.x
 )
 from .query import format_query_date  # noqa: F401 - importable from here, as in 0.13
 from .results import DownloadStatus, QuicklookResult, ResultTuple  # noqa: F401
-from .sessions import Connection, default_retry, follow_backoff
+from .sessions import Connection, default_retry, follow_backoff, hook_replaced, no_progress
 
 Timeout = Union[None, float, tuple[float, float]]
 
@@ -166,7 +166,10 @@ class SentinelAPI(Legacy013):
         included: the session's retries of failed connections follow it too)."""
         backoff = self.retry_backoff
         follow_backoff(self.session, backoff)
-        return Connection(self.session, self.timeout, backoff, self._tqdm, self.query_concurrency)
+        progress = self._tqdm
+        if not self.show_progressbars and not hook_replaced(self, "_tqdm", SentinelAPI):
+            progress = no_progress  # (no tqdm object for bars nobody sees)
+        return Connection(self.session, self.timeout, backoff, progress, self.query_concurrency)
 
     def __repr__(self) -> str:
         return f"SentinelAPI(user={self.user!r}, api_url={self.api_url!r})"

@@ -373,10 +373,54 @@ def create_session(
 
 
 # ---------------------------------------------------------------------- the connection
-def _no_progress(**kwargs: Any) -> Any:
-    from tqdm.auto import tqdm
+class NullProgress:
+    """A progress bar that shows nothing: what ``tqdm(disable=True)`` does for the engines,
+    without importing tqdm (and the ``multiprocessing`` lock it creates)."""
 
-    return tqdm(disable=True, **kwargs)
+    disable = True
+
+    def __init__(self, total: float | None = None, initial: float = 0, **kwargs: Any) -> None:
+        self.total = total
+        self.n = initial
+        self.desc = kwargs.get("desc", "")
+
+    def update(self, n: float = 1) -> None:
+        self.n += n
+
+    def reset(self, total: float | None = None) -> None:
+        self.n, self.total = 0, total
+
+    def refresh(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    def set_description(self, desc: str | None = None, refresh: bool = True) -> None:
+        self.desc = desc or ""
+
+    def set_postfix(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    def set_postfix_str(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> NullProgress:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        pass
+
+
+def no_progress(**kwargs: Any) -> NullProgress:
+    """The progress factory of a client without progress bars."""
+    return NullProgress(**kwargs)
+
+
+def hook_replaced(instance: object, name: str, base: type) -> bool:
+    """Whether the method ``name`` of ``instance`` is not ``base``'s: replaced on the instance
+    or overridden by a subclass (a program customising its progress bars, say)."""
+    return name in vars(instance) or getattr(type(instance), name) is not getattr(base, name)
 
 
 @dataclass(frozen=True)
@@ -403,8 +447,13 @@ class Connection:
     session: requests.Session
     timeout: Any = None
     backoff: float = 0.5
-    progress: Callable[..., Any] = _no_progress
+    progress: Callable[..., Any] = no_progress
     concurrency: int = 4
+
+    @property
+    def quiet(self) -> bool:
+        """Whether no progress bar is shown (the factory is :func:`no_progress`)."""
+        return self.progress is no_progress
 
     def send(self, method: str, url: str, **kwargs: Any) -> requests.Response:
         """:func:`send` with this connection's session, timeout and back-off."""
@@ -607,11 +656,18 @@ def decode_json(response: requests.Response, hint: Callable[[], str] | str = "")
 
 _orjson: Any = None
 
+#: Bodies smaller than this are decoded by ``json``: ``orjson`` pays off on search pages, and
+#: a product's metadata is not worth the memory of importing it.
+ORJSON_FROM = 64 << 10
+
 
 def loads_json(data: bytes | str) -> Any:
-    """``json.loads``, by ``orjson`` when it is installed and accepts the text (it refuses
-    a few things ``json`` takes, such as ``NaN`` and integers beyond 64 bits)."""
+    """``json.loads``, by ``orjson`` for a large body when it is installed and accepts the
+    text (it refuses a few things ``json`` takes, such as ``NaN`` and integers beyond 64
+    bits)."""
     global _orjson
+    if len(data) < ORJSON_FROM:
+        return json.loads(data)
     if _orjson is None:
         try:
             import orjson

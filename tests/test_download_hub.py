@@ -457,3 +457,51 @@ def test_progress_bars_silenced(make_local_hub, tmp_path, capsys):
     api.check_files(ids=[p.id for p in hub.products], directory=str(tmp_path))
     api.query(ingestiondate=(None, "NOW"))
     assert capsys.readouterr().err == ""
+
+
+SILENT_DOWNLOAD = """
+    import json, sys
+    from sentinelsat import SentinelAPI
+    url, user, password, directory, *ids = sys.argv[1:]
+    api = SentinelAPI(user, password, url, show_progressbars=False)
+    api.download(ids[0], directory)
+    api.download_all(ids, directory)
+    print(json.dumps(sorted(m for m in ("tqdm", "multiprocessing") if m in sys.modules)))
+"""
+
+
+def test_silenced_bars_create_no_progress_bar_object(make_local_hub, tmp_path):
+    """Without bars, tqdm (and the multiprocessing lock it creates) is never loaded: its
+    memory is not paid for bars nobody sees."""
+    hub = make_local_hub(products=3, product_size=50_000)
+    ids = [p.id for p in hub.products]
+    run = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(SILENT_DOWNLOAD), hub.url, hub.user, hub.password]
+        + [str(tmp_path), *ids],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=str(REPO)),
+        timeout=60,
+    )
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout) == []
+    assert assert_true_files(hub, tmp_path) == {"final": set(ids), "partial": set()}
+
+
+def test_an_overridden_progress_hook_is_called_with_bars_silenced(make_local_hub, tmp_path):
+    hub = make_local_hub(products=2, product_size=50_000)
+    calls = []
+
+    class RecordingAPI(FastAPI):
+        def _tqdm(self, **kwargs):
+            calls.append(kwargs)
+            return super()._tqdm(**kwargs)
+
+    api = RecordingAPI(hub.user, hub.password, hub.url, show_progressbars=False)
+    api.download_all([p.id for p in hub.products], str(tmp_path))
+    assert {c.get("desc") for c in calls} >= {p.identifier for p in hub.products}
+    instance = FastAPI(hub.user, hub.password, hub.url, show_progressbars=False)
+    replaced = []
+    instance._tqdm = lambda **kwargs: replaced.append(kwargs) or api._tqdm(**kwargs)
+    instance.download(hub.products[0].id, str(tmp_path / "again"))
+    assert hub.products[0].identifier in {c.get("desc") for c in replaced}

@@ -335,3 +335,62 @@ def test_prefix_follower_hashes_in_order_from_the_file(tmp_path):
         assert follower.finish(len(data)) == hashlib.md5(data).hexdigest()
     finally:
         os.close(fd)
+
+
+class SlowDigest:
+    """An MD5 that takes its time, so that a writer outruns it."""
+
+    def __init__(self) -> None:
+        self.md5 = hashlib.md5()
+
+    def update(self, data) -> None:
+        time.sleep(0.002)
+        self.md5.update(data)
+
+    def hexdigest(self) -> str:
+        return self.md5.hexdigest()
+
+
+def test_an_in_order_writer_faster_than_the_hash_is_hashed_from_memory(tmp_path):
+    """The chunks of one connection wait for room in the bounded buffer rather than being
+    read back: the file holds other bytes than those offered, and the digest is still that of
+    the offered ones (a read of the file would have changed it)."""
+    chunks = [os.urandom(64 << 10) for _ in range(64)]  # 4 MiB, eight times the buffer
+    path = tmp_path / "f"
+    fd = os.open(path, os.O_RDWR | os.O_CREAT)
+    try:
+        os.pwrite(fd, bytes(4 * MiB), 0)  # zeros where the chunks "were written"
+        follower = PrefixFollower(fd, SlowDigest(), 0)
+        offset = 0
+        for chunk in chunks:
+            follower.offer(offset, chunk)
+            offset += len(chunk)
+            follower.advance(offset)
+        assert follower.finish(offset) == hashlib.md5(b"".join(chunks)).hexdigest()
+    finally:
+        os.close(fd)
+
+
+def test_a_chunk_ahead_of_the_prefix_never_waits_for_the_hash(tmp_path):
+    """A segment ahead of the prefix fills the buffer and goes on at once: its bytes are
+    read back from the file once the prefix reaches them."""
+    data = os.urandom(2 * MiB)
+    path = tmp_path / "f"
+    fd = os.open(path, os.O_RDWR | os.O_CREAT)
+    try:
+        os.pwrite(fd, data, 0)
+        follower = PrefixFollower(fd, hashlib.md5(), 0)
+        done = threading.Event()
+
+        def ahead_writer() -> None:
+            for offset in range(MiB, 2 * MiB, 64 << 10):  # twice the buffer, never advanced
+                follower.offer(offset, data[offset : offset + (64 << 10)])
+            done.set()
+
+        writer = threading.Thread(target=ahead_writer)
+        writer.start()
+        assert done.wait(10), "a writer ahead of the prefix waited for the hash"
+        writer.join()
+        assert follower.finish(len(data)) == hashlib.md5(data).hexdigest()
+    finally:
+        os.close(fd)
