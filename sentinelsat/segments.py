@@ -48,7 +48,7 @@ MAX_PIECE = 64 << 20
 MIN_SEGMENTED = 16 << 20
 
 #: Most bytes read from one connection at a time (several connections read at once).
-READ_SIZE = 256 << 10
+READ_SIZE = 128 << 10
 
 #: Seconds of the first answer measured before the borrowed connections start...
 PROBE_SECONDS = 0.02
