@@ -41,7 +41,7 @@ from .sessions import Connection, as_requests_error
 
 #: Smallest piece requested (except what is left of a range): the connections end within
 #: the time of one such piece of each other.
-MIN_PIECE = 4 << 20
+MIN_PIECE = 1 << 20
 #: Largest piece requested: bounds how far the pieces in flight run ahead of the hashed prefix.
 MAX_PIECE = 64 << 20
 #: Fewest missing bytes for which a product is fetched in segments.
