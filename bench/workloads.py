@@ -58,6 +58,30 @@ def run_query(args) -> dict:
     return {"wall": time.perf_counter() - started, "ids": list(products)}
 
 
+def run_query_transport(args) -> dict:
+    """The same search requests as ``query`` (the first page, then the others ``concurrency``
+    at a time), their answers read but never decoded: what the server and the HTTP stack
+    cost, the floor under any client in this process."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import requests
+
+    session = requests.Session()
+    session.auth = ("user", "password")
+    form = {"q": "ingestiondate:[* TO NOW]"}
+
+    def page(start: int) -> int:
+        url = f"{args.url}search?format=json&rows=100&start={start}"
+        return len(session.post(url, data=form).content)
+
+    page(0)  # warm-up: connections
+    started = time.perf_counter()
+    page(0)
+    with ThreadPoolExecutor(args.concurrency) as pool:
+        sizes = list(pool.map(page, range(100, args.size, 100)))
+    return {"wall": time.perf_counter() - started, "pages": 1 + len(sizes)}
+
+
 def deep_size(value, seen=None) -> int:
     """Bytes of an object and of everything it holds (each object once)."""
     seen = set() if seen is None else seen
@@ -175,6 +199,7 @@ def run_check_files(args) -> dict:
 
 WORKLOADS = {
     "query": run_query,
+    "query_transport": run_query_transport,
     "download_many": run_download_many,
     "download_one": run_download_one,
     "md5": run_md5,
