@@ -21,6 +21,7 @@ import threading
 import time
 
 import pytest
+from kit import wait_until
 
 from sentinelsat import InvalidChecksumError, SentinelAPI
 from sentinelsat import segments as segments_module
@@ -394,3 +395,27 @@ def test_a_chunk_ahead_of_the_prefix_never_waits_for_the_hash(tmp_path):
         assert follower.finish(len(data)) == hashlib.md5(data).hexdigest()
     finally:
         os.close(fd)
+
+
+def test_write_behind_makes_the_data_durable_while_it_is_written(tmp_path, monkeypatch):
+    """The data reaches the disk (``fdatasync``) every few MiB while the writer goes on, so
+    the final ``fsync`` has little left: here with steps of 1 MiB over 8 MiB."""
+    from sentinelsat import prefix
+
+    monkeypatch.setattr(prefix, "FLUSH_STEP", 256 << 10)
+    monkeypatch.setattr(prefix, "SYNC_STEP", 1 << 20)
+    synced = []
+    monkeypatch.setattr(prefix, "_datasync", lambda fd: synced.append(os.fstat(fd).st_size))
+    fd = os.open(tmp_path / "f", os.O_RDWR | os.O_CREAT)
+    try:
+        behind = WriteBehind(fd)
+        block = os.urandom(256 << 10)
+        for offset in range(0, 8 * MiB, len(block)):
+            os.pwrite(fd, block, offset)
+            behind.follow(offset + len(block))
+            time.sleep(0.002)  # the flush thread keeps up with a writer of this pace
+        assert wait_until(lambda: len(synced) >= 6, timeout=10)
+        behind.close()
+    finally:
+        os.close(fd)
+    assert synced == sorted(synced) and synced[0] < 4 * MiB  # during the writes, in order
