@@ -163,17 +163,14 @@ def _named(value: Any) -> Any:
     return value if type(value) is list else (value,)
 
 
-def _content(item: dict[str, Any]) -> Any:
-    # Sentinel-3 entries of 2017 had a "str" member instead of "content"
-    return item["content"] if "content" in item else item.get("str")
-
-
+# In the three functions below, an item's value is its "content" member, or its "str" member
+# (Sentinel-3 entries of 2017 had one instead); the code is inlined for speed.
 def _add_strings(attributes: dict[str, Any], value: Any) -> None:
     for item in _named(value):
         if type(item) is dict:
             name = item.get("name")
             if type(name) is str:
-                attributes[name] = _content(item)
+                attributes[name] = item["content"] if "content" in item else item.get("str")
 
 
 def _add_dates(attributes: dict[str, Any], value: Any) -> None:
@@ -181,7 +178,7 @@ def _add_dates(attributes: dict[str, Any], value: Any) -> None:
         if type(item) is dict:
             name = item.get("name")
             if type(name) is str:
-                content = _content(item)
+                content = item["content"] if "content" in item else item.get("str")
                 if type(content) is str and len(content) > 19 and content[-1] == "Z":
                     try:  # the usual "2015-05-26T21:10:28.984Z", without the general parser
                         parsed = datetime.fromisoformat(content[:-1])
@@ -198,7 +195,13 @@ def _add_typed(attributes: dict[str, Any], converter: Callable[[str], Any], valu
         if type(item) is dict:
             name = item.get("name")
             if type(name) is str:
-                attributes[name] = _convert(converter, _content(item))
+                content = item["content"] if "content" in item else item.get("str")
+                if type(content) is str:
+                    try:
+                        content = converter(content)
+                    except (ValueError, TypeError, OverflowError):
+                        pass
+                attributes[name] = content
 
 
 def parse_opensearch_response(
