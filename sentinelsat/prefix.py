@@ -30,7 +30,9 @@ from .log import logger
 WINDOW = 256 << 10
 
 #: Most bytes of chunks held for the hash (hashed from memory rather than the page cache).
-BUFFER = 512 << 10
+BUFFER = 2 << 20
+#: ...when several connections write (each also holds the chunk it is reading).
+SHARED_BUFFER = 512 << 10
 
 #: Write-back is started every this many written bytes...
 FLUSH_STEP = 8 << 20
@@ -209,6 +211,7 @@ class PrefixFollower:
         self._error: BaseException | None = None
         self._changed = threading.Condition()
         self._scratch: bytearray | None = None  # the buffer of reads from the file
+        self._limit = BUFFER  # most bytes of chunks held
         self._thread = threading.Thread(target=self._run, name="sentinelsat-hash", daemon=True)
         self._thread.start()
 
@@ -223,7 +226,8 @@ class PrefixFollower:
 
     def offer(self, offset: int, chunk: bytes) -> None:
         """A chunk just written at ``offset``, hashed from memory instead of the page cache
-        while the bounded buffer (:data:`BUFFER`) has room for it.
+        while the bounded buffer (:data:`BUFFER`, :data:`SHARED_BUFFER` once several writers
+        share the file) has room for it.
 
         A chunk that continues the buffered ones waits for room as long as the hash will make
         some (the first buffered chunk is within the completed prefix): a network faster
@@ -233,22 +237,40 @@ class PrefixFollower:
         if self.digest is None:
             return
         with self._changed:
+            self._discard_hashed()
             last_end = self._buffer[-1][0] + len(self._buffer[-1][1]) if self._buffer else 0
             if offset < max(last_end, self.hashed):
                 return
             if offset == max(last_end, self.hashed):
-                while self._buffered + len(chunk) > BUFFER and self._room_coming():
-                    self._changed.wait()
-            if self._buffered + len(chunk) <= BUFFER or not self._buffer:
+                while self._buffered + len(chunk) > self._limit and self._room_coming():
+                    self._changed.wait(0.05)  # (woken when room is made; never for long)
+                    self._discard_hashed()
+            if self._buffered + len(chunk) <= self._limit or not self._buffer:
                 self._buffer.append((offset, chunk))
                 self._buffered += len(chunk)
+
+    def writers_share(self) -> None:
+        """Several connections write the file from now on: hold fewer chunks for the hash."""
+        with self._changed:
+            self._limit = SHARED_BUFFER
 
     def _room_coming(self) -> bool:
         """Whether the hash thread will take a buffered chunk (the caller holds the lock)."""
         if self._closing or self._abandoned or self._error is not None or not self._buffer:
             return False
         offset, chunk = self._buffer[0]
-        return offset + len(chunk) <= self._target  # the hash thread goes that far anyway
+        end = offset + len(chunk)
+        return self.hashed < end <= self._target  # the hash thread goes that far anyway
+
+    def _discard_hashed(self) -> None:
+        """Drop the buffered chunks already hashed from the page cache (the caller holds the
+        lock), and wake the writers waiting for their room."""
+        discarded = False
+        while self._buffer and self._buffer[0][0] + len(self._buffer[0][1]) <= self.hashed:
+            self._buffered -= len(self._buffer.popleft()[1])
+            discarded = True
+        if discarded:
+            self._changed.notify_all()
 
     def finish(self, end: int) -> str | None:
         """Wait until the bytes before ``end`` are hashed; return the hex digest (``None``
@@ -278,6 +300,7 @@ class PrefixFollower:
         try:
             while True:
                 with self._changed:
+                    self._discard_hashed()  # before waiting: their writers may wait for room
                     while self._target <= self.hashed and not self._closing:
                         self._changed.wait()
                     target = self._target

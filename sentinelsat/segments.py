@@ -293,6 +293,7 @@ class SegmentedTransfer:
             self._start(lease)
 
     def _start(self, lease: Lease) -> None:
+        self.follower.writers_share()
         worker = threading.Thread(
             target=self._connection,
             args=(lease,),

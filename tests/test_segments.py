@@ -356,11 +356,11 @@ def test_an_in_order_writer_faster_than_the_hash_is_hashed_from_memory(tmp_path)
     """The chunks of one connection wait for room in the bounded buffer rather than being
     read back: the file holds other bytes than those offered, and the digest is still that of
     the offered ones (a read of the file would have changed it)."""
-    chunks = [os.urandom(64 << 10) for _ in range(64)]  # 4 MiB, eight times the buffer
+    chunks = [os.urandom(64 << 10) for _ in range(128)]  # 8 MiB, four times the buffer
     path = tmp_path / "f"
     fd = os.open(path, os.O_RDWR | os.O_CREAT)
     try:
-        os.pwrite(fd, bytes(4 * MiB), 0)  # zeros where the chunks "were written"
+        os.pwrite(fd, bytes(8 * MiB), 0)  # zeros where the chunks "were written"
         follower = PrefixFollower(fd, SlowDigest(), 0)
         offset = 0
         for chunk in chunks:
@@ -419,3 +419,52 @@ def test_write_behind_makes_the_data_durable_while_it_is_written(tmp_path, monke
     finally:
         os.close(fd)
     assert synced == sorted(synced) and synced[0] < 4 * MiB  # during the writes, in order
+
+
+def write_segment(fd, data, follower, complete, lock, start, end, rng) -> None:
+    """Write ``data[start:end]`` as a segment's connection does: chunks of varied sizes,
+    each offered to the follower, the completed bytes recorded every 256 KiB."""
+    position = recorded = start
+    while position < end:
+        chunk = data[position : min(end, position + rng.choice((4096, 40000, 65536)))]
+        os.pwrite(fd, chunk, position)
+        follower.offer(position, chunk)
+        position += len(chunk)
+        if position - recorded >= 256 << 10 or position == end:
+            with lock:
+                complete.add(recorded, position)
+                prefix = complete.prefix()
+            follower.advance(prefix)
+            recorded = position
+
+
+def test_writers_of_segments_and_the_hash_never_wait_for_each_other_for_good(tmp_path):
+    """Four writers at their offsets with a hash faster or slower than them (seeded runs):
+    everything is hashed, in order, and no writer is left waiting for room in the buffer."""
+    import random
+
+    size, writers = 24 * MiB, 4
+    data = os.urandom(size)
+    bounds = [size * i // writers for i in range(writers + 1)]
+    for seed in range(6):
+        fd = os.open(tmp_path / f"f{seed}", os.O_RDWR | os.O_CREAT)
+        try:
+            rng = random.Random(seed)
+            follower = PrefixFollower(fd, SlowDigest() if seed % 2 else hashlib.md5(), 0)
+            follower.writers_share()
+            complete, lock = RangeSet(), threading.Lock()
+            threads = [
+                threading.Thread(
+                    target=write_segment,
+                    args=(fd, data, follower, complete, lock, a, b, random.Random(rng.random())),
+                )
+                for a, b in zip(bounds, bounds[1:])
+            ]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(30)
+            assert not any(thread.is_alive() for thread in threads), f"seed {seed}: a writer hangs"
+            assert follower.finish(size) == hashlib.md5(data).hexdigest()
+        finally:
+            os.close(fd)
