@@ -451,7 +451,7 @@ def test_cloud_with_sentinel_3_is_accepted(runner, queries):
     ]
 
 
-def test_order_by_option(runner, sent):
+def test_order_by_option(runner, sent, tmp_path):
     args = [
         "-g",
         MAP,
@@ -467,12 +467,11 @@ def test_order_by_option(runner, sent):
         "cloudcoverpercentage,-beginposition",
         "-f",
         "--path",
-        "out",
+        str(tmp_path / "out"),
     ]
-    with runner.isolated_filesystem():
-        result = invoke(runner, CREDENTIALS + args, "dhus-2018/test_order_by_flag.yaml")
-        with open(os.path.join("out", "search_footprints.geojson")) as f:
-            features = json.load(f)["features"]
+    result = invoke(runner, CREDENTIALS + args, "dhus-2018/test_order_by_flag.yaml")
+    with open(tmp_path / "out" / "search_footprints.geojson") as f:
+        features = json.load(f)["features"]
     ids = assert_success(result, 3)
     assert sent[0].url.endswith("&orderby=cloudcoverpercentage%20asc,beginposition%20desc")
     clouds = [feature["properties"]["cloudcoverpercentage"] for feature in features]
