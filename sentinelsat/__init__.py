@@ -4,7 +4,8 @@ or the Copernicus Data Space Ecosystem.
 The public API:
 
 - :class:`SentinelAPI`, the client;
-- :func:`read_geojson`, :func:`geojson_to_wkt`, :func:`is_wkt` and :func:`format_query_date`,
+- :func:`read_geojson`, :func:`geojson_to_wkt`, :func:`is_wkt`, :func:`placename_to_wkt` and
+  :func:`format_query_date`,
   helpers to build queries;
 - :func:`make_path_filter`, :func:`make_size_filter` and :func:`all_nodes_filter`, node
   filters for partial downloads (also in :mod:`sentinelsat.products`);
@@ -52,6 +53,7 @@ _EXPORTS = {
     "read_geojson": "geo",
     "geojson_to_wkt": "geo",
     "is_wkt": "geo",
+    "placename_to_wkt": "places",
     "format_query_date": "query",
     "make_path_filter": "products",
     "make_size_filter": "products",
@@ -80,6 +82,7 @@ __all__ = [
     "read_geojson",
     "geojson_to_wkt",
     "is_wkt",
+    "placename_to_wkt",
     "format_query_date",
     "make_path_filter",
     "make_size_filter",
@@ -109,6 +112,7 @@ if TYPE_CHECKING:  # pragma: no cover - what type checkers and IDEs see
         UnauthorizedError,
     )
     from .geo import geojson_to_wkt, is_wkt, read_geojson
+    from .places import placename_to_wkt
     from .products import all_nodes_filter, make_path_filter, make_size_filter
     from .query import format_query_date
     from .results import DownloadStatus, ResultTuple

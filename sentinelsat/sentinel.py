@@ -49,6 +49,7 @@ from .legacy import (  # noqa: F401 - the 0.13 internals of this module
     _parse_odata_timestamp,
     _parse_opensearch_response,
 )
+from .places import placename_to_wkt  # noqa: F401 - importable from here, as in 1.x
 from .products import (  # noqa: F401 - importable from here, as in 1.x
     NodeFilter,
     all_nodes_filter,

@@ -518,6 +518,7 @@ class Options1x:
     info: bool = False
     lta_timeout: float | None = None
     lta_retry_delay: float | None = None
+    location: str | None = None
 
     @classmethod
     def pop_from(cls, options: dict[str, Any]) -> Options1x:
@@ -604,6 +605,9 @@ def options_1x(function: Any) -> Any:
         click.option("--lta-retry-delay", type=click.FloatRange(min=0), metavar="SECONDS",
                      help="With -d: wait for the offline products (as --lta-timeout, without "
                      "a limit unless it is given), asking about each every SECONDS (60)."),
+        click.option("--location", metavar="TEXT", help="Search the bounding box of a place, "
+                     "found by OpenStreetMap's Nominatim (SENTINELSAT_NOMINATIM_URL replaces "
+                     "it); -g takes precedence."),
     ]  # fmt: skip
     for option in reversed(options):
         function = option(function)
@@ -878,7 +882,7 @@ def cli(
             _log_odata_results(products, extra.fmt)
         else:
             keywords = _search_keywords(search_options, name, query)
-            area = _read_area(geometry) if geometry else None
+            area = _read_area(geometry) if geometry else _location_area(extra.location)
             _check_query(api, area, keywords)
             products = api.query(
                 area,
@@ -912,6 +916,22 @@ def _products_by_id(api: Any, ids: list[str]) -> dict[str, dict[str, Any]]:
     if not ids:
         logger.warning("--uuid was given no product id: nothing to do")
     return products
+
+
+def _location_area(place: str | None) -> str | None:
+    """The area of ``--location``: the place's bounding box as a polygon (the geocoder's
+    answer logged with the box's size)."""
+    if place is None:
+        return None
+    from sentinelsat.places import envelope_polygon, extent_km, placename_to_wkt
+
+    try:
+        envelope, info = placename_to_wkt(place)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="'--location'") from None
+    width, height = extent_km(info["bbox"])
+    logger.info("Searching %s (%.0f km x %.0f km)", info.get("display_name", place), width, height)
+    return envelope_polygon(envelope)
 
 
 def _warn_ignored_by_uuid(**options: Any) -> None:
