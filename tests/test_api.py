@@ -40,6 +40,7 @@ def test_public_names():
             "NotSupportedError",
             "read_geojson",
             "is_wkt",
+            "placename_to_wkt",
             "make_path_filter",
             "make_size_filter",
             "all_nodes_filter",
