@@ -336,34 +336,16 @@ def default_retry(backoff_factor: float = 0.5) -> Retry:
     )
 
 
-def create_session(
-    user: str | None,
-    password: str | None,
-    user_agent: str,
-    credentials_url: str,
-    retry: Retry | None = None,
-) -> Session:
-    """Create the session used for every request to one server.
+def new_session(retry: Retry | None = None) -> Session:
+    """A session for one server, without credentials: the transport (connection pool,
+    :class:`TransportAdapter` with the retry policy) that every backend mounts.
 
     Parameters
     ----------
-    user, password : str or None
-        Credentials for HTTP basic authentication; with ``None`` for both, the ``~/.netrc``
-        entry of the server's host.
-    user_agent : str
-        The ``User-Agent`` header.
-    credentials_url : str
-        A URL of the server: the credentials are sent to its origin only.
     retry : urllib3.util.retry.Retry, optional
         Retry policy of failed connections; :func:`default_retry` by default.
-
-    Returns
-    -------
-    Session
     """
     session = Session()
-    session.auth = OriginAuth(credentials_url, user, password)
-    session.headers["User-Agent"] = user_agent
     adapter = TransportAdapter(
         max_retries=retry if retry is not None else default_retry(), pool_maxsize=16
     )
@@ -374,32 +356,20 @@ def create_session(
 
 # ---------------------------------------------------------------------- the connection
 class NullProgress:
-    """A progress bar that shows nothing: what ``tqdm(disable=True)`` does for the engines,
-    without importing tqdm (and the ``multiprocessing`` lock it creates)."""
+    """A progress bar that shows nothing: what ``tqdm(disable=True)`` does for the engines
+    (the methods they call), without importing tqdm (and the ``multiprocessing`` lock it
+    creates). A replaced or overridden ``_tqdm`` hook is still called instead."""
 
     disable = True
 
     def __init__(self, total: float | None = None, initial: float = 0, **kwargs: Any) -> None:
         self.total = total
         self.n = initial
-        self.desc = kwargs.get("desc", "")
 
     def update(self, n: float = 1) -> None:
         self.n += n
 
-    def reset(self, total: float | None = None) -> None:
-        self.n, self.total = 0, total
-
     def refresh(self, *args: Any, **kwargs: Any) -> None:
-        pass
-
-    def set_description(self, desc: str | None = None, refresh: bool = True) -> None:
-        self.desc = desc or ""
-
-    def set_postfix(self, *args: Any, **kwargs: Any) -> None:
-        pass
-
-    def set_postfix_str(self, *args: Any, **kwargs: Any) -> None:
         pass
 
     def close(self) -> None:

@@ -53,8 +53,8 @@ from ..sessions import (
     BearerAuth,
     Connection,
     OriginAuth,
-    TransportAdapter,
     error_text,
+    new_session,
     origin,
     server_message,
 )
@@ -424,12 +424,7 @@ class CDSEBackend(Backend):
         session: requests.Session | None = None,
     ) -> requests.Session:
         if session is None:
-            from ..sessions import Session
-
-            session = Session()
-            adapter = TransportAdapter(max_retries=retry, pool_maxsize=16)
-            session.mount("http://", adapter)
-            session.mount("https://", adapter)
+            session = new_session(retry)
         credentials = OriginAuth(self.credentials_url, user, password)
         tokens = KeycloakTokens(session, self.credentials_url, credentials, self.totp)
         tokens.client_id = self.client_id

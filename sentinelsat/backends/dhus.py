@@ -44,9 +44,9 @@ from ..search import Page, load_pages
 from ..sessions import (
     Connection,
     OriginAuth,
-    TransportAdapter,
     check_response,
     decode_json,
+    new_session,
     server_message,
 )
 from . import Backend, Criteria, Info, SearchObserver
@@ -275,12 +275,7 @@ class DHuSBackend(Backend):
         session: requests.Session | None = None,
     ) -> requests.Session:
         if session is None:
-            from ..sessions import Session
-
-            session = Session()
-            adapter = TransportAdapter(max_retries=retry, pool_maxsize=16)
-            session.mount("http://", adapter)
-            session.mount("https://", adapter)
+            session = new_session(retry)
         session.auth = OriginAuth(self.api_url, user, password)
         session.headers["User-Agent"] = user_agent
         return session
