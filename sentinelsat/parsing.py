@@ -141,8 +141,6 @@ def parse_opensearch_entry(entry: dict[str, Any]) -> tuple[str | None, dict[str,
             attributes[key] = value
         elif converter is str:
             _add_strings(attributes, value)
-        elif converter is parse_iso_datetime:
-            _add_dates(attributes, value)
         else:
             _add_typed(attributes, converter, value)
     product_id = entry.get("id")
@@ -163,7 +161,7 @@ def _named(value: Any) -> Any:
     return value if type(value) is list else (value,)
 
 
-# In the three functions below, an item's value is its "content" member, or its "str" member
+# In the two functions below, an item's value is its "content" member, or its "str" member
 # (Sentinel-3 entries of 2017 had one instead); the code is inlined for speed.
 def _add_strings(attributes: dict[str, Any], value: Any) -> None:
     for item in _named(value):
@@ -171,23 +169,6 @@ def _add_strings(attributes: dict[str, Any], value: Any) -> None:
             name = item.get("name")
             if type(name) is str:
                 attributes[name] = item["content"] if "content" in item else item.get("str")
-
-
-def _add_dates(attributes: dict[str, Any], value: Any) -> None:
-    for item in _named(value):
-        if type(item) is dict:
-            name = item.get("name")
-            if type(name) is str:
-                content = item["content"] if "content" in item else item.get("str")
-                if type(content) is str and len(content) > 19 and content[-1] == "Z":
-                    try:  # the usual "2015-05-26T21:10:28.984Z", without the general parser
-                        parsed = datetime.fromisoformat(content[:-1])
-                        if parsed.tzinfo is None:
-                            attributes[name] = parsed
-                            continue
-                    except ValueError:
-                        pass
-                attributes[name] = _convert(parse_iso_datetime, content)
 
 
 def _add_typed(attributes: dict[str, Any], converter: Callable[[str], Any], value: Any) -> None:

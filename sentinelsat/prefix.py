@@ -26,7 +26,7 @@ from typing import Any, Callable
 
 from .log import logger
 
-#: Bytes hashed from one memory map: small, so that the mapped pages add little to the RSS.
+#: Bytes read back from the page cache at a time, into one reused buffer.
 WINDOW = 256 << 10
 
 #: Most bytes of chunks held for the hash (hashed from memory rather than the page cache).
@@ -329,20 +329,16 @@ class PrefixFollower:
         """The part of the first buffered chunk that continues the hashed bytes (within
         ``target``), taken off the buffer; ``None`` if the next bytes are not buffered."""
         with self._changed:
-            while self._buffer:
-                offset, chunk = self._buffer[0]
-                end = offset + len(chunk)
-                if end <= self.hashed:  # hashed already (from the page cache)
-                    self._buffer.popleft()
-                    self._buffered -= len(chunk)
-                    continue
-                if offset > self.hashed or end > target:
-                    return None
-                self._buffer.popleft()
-                self._buffered -= len(chunk)
-                self._changed.notify_all()  # room for a waiting writer
-                return memoryview(chunk)[self.hashed - offset :]
-        return None
+            self._discard_hashed()
+            if not self._buffer:
+                return None
+            offset, chunk = self._buffer[0]
+            if offset > self.hashed or offset + len(chunk) > target:
+                return None
+            self._buffer.popleft()
+            self._buffered -= len(chunk)
+            self._changed.notify_all()  # room for a waiting writer
+            return memoryview(chunk)[self.hashed - offset :]
 
     def _next_buffered(self) -> int:
         """Where the first buffered chunk starts (beyond any file)."""
