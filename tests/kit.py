@@ -7,8 +7,10 @@ import hashlib
 import os
 import pathlib
 import re
+import threading
 import time
 from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from typing import Any
 
@@ -186,3 +188,34 @@ def wait_until(predicate: Callable[[], Any], timeout: float = 10.0, step: float 
             return True
         time.sleep(step)
     return bool(predicate())
+
+
+class BackgroundServer:
+    """An HTTP server on 127.0.0.1 (a free port), answering in threads of its own until
+    :meth:`stop` (or the end of its ``with`` block) shuts it down and joins them."""
+
+    def __init__(self, handler: type[BaseHTTPRequestHandler]) -> None:
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+
+    @property
+    def port(self) -> int:
+        return int(self.server.server_address[1])
+
+    def start(self) -> BackgroundServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self._thread.join()
+
+    def __enter__(self) -> BackgroundServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

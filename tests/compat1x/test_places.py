@@ -4,13 +4,13 @@ stand-in for the Nominatim geocoder (its GeoJSON answer) and the local hub."""
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import ClassVar
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
+from kit import BackgroundServer
 
 import sentinelsat
 from sentinelsat import SentinelAPI, placename_to_wkt
@@ -57,17 +57,9 @@ class Geocoder(BaseHTTPRequestHandler):
 @pytest.fixture
 def geocoder(monkeypatch):
     Geocoder.requests = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Geocoder)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{server.server_address[1]}/search"
-    monkeypatch.setenv("SENTINELSAT_NOMINATIM_URL", url)
-    try:
+    with BackgroundServer(Geocoder) as server:
+        monkeypatch.setenv("SENTINELSAT_NOMINATIM_URL", f"http://127.0.0.1:{server.port}/search")
         yield Geocoder.requests
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 def test_a_place_is_its_bounding_box_as_an_envelope(geocoder):

@@ -12,8 +12,10 @@ import json
 import re
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Callable
+
+from kit import BackgroundServer
 
 from sentinelsat.testing import LocalHub, odata
 
@@ -56,25 +58,19 @@ class HostileServer:
         )
         self.requests: list[dict] = []
         self.stopping = threading.Event()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
+        self._server = BackgroundServer(_handler(self))
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self._server.server_address[1]}/"
+        return f"http://{self.host}:{self._server.port}/"
 
     def __enter__(self) -> HostileServer:
-        self._thread.start()
+        self._server.start()
         return self
 
     def __exit__(self, *exc) -> None:
         self.stopping.set()
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join()
+        self._server.stop()
 
     def entity(self) -> bytes:
         document = odata.product_entity(self.url, self.product, True, self.product.md5, False)

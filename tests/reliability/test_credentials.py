@@ -17,12 +17,11 @@ import re
 import shutil
 import ssl
 import subprocess
-import threading
 import traceback
 
 import pytest
 from click.testing import CliRunner
-from kit import FastAPI
+from kit import BackgroundServer, FastAPI
 
 import sentinelsat
 from sentinelsat import SentinelAPI, SentinelAPIError
@@ -234,18 +233,12 @@ def self_signed_server(tmp_path):
         def log_message(self, *args):
             pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    background = BackgroundServer(Handler)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(str(cert), str(key))
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-    )
-    thread.start()
-    yield f"https://127.0.0.1:{server.server_address[1]}/", seen
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    background.server.socket = context.wrap_socket(background.server.socket, server_side=True)
+    with background:
+        yield f"https://127.0.0.1:{background.port}/", seen
 
 
 def test_an_untrusted_certificate_is_refused(self_signed_server):
