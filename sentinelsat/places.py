@@ -69,11 +69,10 @@ def placename_to_wkt(place_name: str, session: Any = None) -> tuple[str, dict[st
     return f"ENVELOPE({min_x}, {max_x}, {max_y}, {min_y})", info
 
 
-def envelope_polygon(envelope: str) -> str:
-    """The ``POLYGON`` of an ``ENVELOPE(minX, maxX, maxY, minY)`` (for servers that take WKT
-    polygons only)."""
-    inside = envelope.strip()[len("ENVELOPE(") : -1]
-    min_x, max_x, max_y, min_y = (float(part) for part in inside.split(","))
+def bbox_polygon(bbox: list[float]) -> str:
+    """The ``POLYGON`` of a ``[minX, minY, maxX, maxY]`` box (the area of an ``ENVELOPE``,
+    for servers that take WKT polygons only)."""
+    min_x, min_y, max_x, max_y = (float(value) for value in bbox)
     corners = [(min_x, min_y), (max_x, min_y), (max_x, max_y), (min_x, max_y), (min_x, min_y)]
     return "POLYGON((" + ",".join(f"{x} {y}" for x, y in corners) + "))"
 
@@ -86,4 +85,4 @@ def extent_km(bbox: list[float]) -> tuple[float, float]:
     return abs(width), abs(max_y - min_y) * km_per_degree
 
 
-__all__ = ["envelope_polygon", "extent_km", "geocoder_url", "placename_to_wkt"]
+__all__ = ["bbox_polygon", "extent_km", "geocoder_url", "placename_to_wkt"]

@@ -923,15 +923,15 @@ def _location_area(place: str | None) -> str | None:
     answer logged with the box's size)."""
     if place is None:
         return None
-    from sentinelsat.places import envelope_polygon, extent_km, placename_to_wkt
+    from sentinelsat.places import bbox_polygon, extent_km, placename_to_wkt
 
     try:
-        envelope, info = placename_to_wkt(place)
+        _, info = placename_to_wkt(place)
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="'--location'") from None
     width, height = extent_km(info["bbox"])
     logger.info("Searching %s (%.0f km x %.0f km)", info.get("display_name", place), width, height)
-    return envelope_polygon(envelope)
+    return bbox_polygon(info["bbox"])
 
 
 def _warn_ignored_by_uuid(**options: Any) -> None:
